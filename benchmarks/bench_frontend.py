@@ -1,0 +1,166 @@
+"""Front-end speed: batched torch MelSpectrogram vs a per-clip librosa loop.
+
+64 clips x 30 s at 22,050 Hz (real CC0 loops tiled to 30 s when
+``.ci/fetch_test_audio.sh`` has run, else seeded noise-plus-tones), librosa's
+default parameters. Both sides receive the same float32 waveforms already in
+memory, so decoding is excluded; the ratio is wall time librosa / ours in the
+same run. The stage breakdown times each step of one batch separately.
+
+Usage::
+
+    python benchmarks/bench_frontend.py [--clips 64] [--seconds 30] [--device cpu]
+
+Writes ``benchmarks/results/bench_frontend[_<device>].json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import librosa
+import numpy as np
+import torch
+
+from sklearn_music import load_audio
+from sklearn_music.features import MelSpectrogram
+from sklearn_music.features._spectral import _apply_log
+
+ROOT = Path(__file__).resolve().parents[1]
+SR = 22050
+
+
+def make_clips(n_clips: int, seconds: float) -> tuple[np.ndarray, str]:
+    n = int(seconds * SR)
+    folder = ROOT / ".data" / "sonic-pi-samples"
+    loops = sorted(folder.glob("loop_*.flac")) + sorted(folder.glob("guit_*.flac"))
+    if loops:
+        X = np.empty((n_clips, n), dtype=np.float32)
+        for i in range(n_clips):
+            y = load_audio(loops[i % len(loops)], sr=SR)
+            X[i] = np.resize(y, n)  # tile the loop to the full length
+        return X, f"real CC0 loops tiled to {seconds:g} s ({len(loops)} sources)"
+    rng = np.random.default_rng(0)
+    t = np.arange(n) / SR
+    X = 0.05 * rng.standard_normal((n_clips, n))
+    X += 0.3 * np.sin(2 * np.pi * rng.uniform(100, 1000, (n_clips, 1)) * t)
+    return X.astype(np.float32), "seeded tones + noise"
+
+
+def librosa_loop(X: np.ndarray) -> None:
+    for y in X:
+        librosa.power_to_db(
+            librosa.feature.melspectrogram(y=y, sr=SR), ref=1.0, amin=1e-10, top_db=80
+        )
+
+
+def timed(fn, repeats: int = 3) -> float:
+    best = np.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def stage_breakdown(X: np.ndarray, mel: MelSpectrogram) -> dict[str, float]:
+    """Time each stage of the torch path on the whole input, batch by batch."""
+    p = mel.resolved_params()
+    device = torch.device(mel.device if mel.device != "auto" else "cpu")
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    fb = torch.from_numpy(mel.mel_filterbank()).to(device)
+    stages = dict.fromkeys(["pad+copy", "stft", "power", "mel matmul", "log (dB)",
+                            "to numpy"], 0.0)  # fmt: skip
+    for start in range(0, len(X), mel.batch_size):
+        clips = list(X[start : start + mel.batch_size])
+        t0 = time.perf_counter()
+        padded = np.stack([np.pad(y, p["n_fft"] // 2) for y in clips])
+        x = torch.from_numpy(padded).to(device)
+        sync()
+        t1 = time.perf_counter()
+        window = torch.hann_window(p["n_fft"], device=device)
+        spec = torch.stft(x, p["n_fft"], p["hop_length"], window=window,
+                          center=False, return_complex=True)  # fmt: skip
+        sync()
+        t2 = time.perf_counter()
+        S = spec.real.square() + spec.imag.square()
+        sync()
+        t3 = time.perf_counter()
+        M = torch.matmul(fb, S)
+        sync()
+        t4 = time.perf_counter()
+        lengths = torch.full((len(clips),), M.shape[-1], device=device)
+        D = _apply_log(M, lengths, log="db", ref=1.0, amin=1e-10, top_db=80.0,
+                       log_gain=1.0)  # fmt: skip
+        sync()
+        t5 = time.perf_counter()
+        D.cpu().numpy()
+        t6 = time.perf_counter()
+        for key, dt in zip(stages, [t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4,
+                                    t6 - t5], strict=True):  # fmt: skip
+            stages[key] += dt
+    return stages
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clips", type=int, default=64)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--batch-size", type=int, default=8)
+    args = parser.parse_args()
+
+    X, source = make_clips(args.clips, args.seconds)
+    mel = MelSpectrogram(device=args.device, batch_size=args.batch_size)
+    mel.fit_transform(X[:2])  # warm-up (filterbank, kernels)
+
+    # parity on the benchmark data itself
+    ours = mel.transform(X[:4])
+    ref = [librosa.power_to_db(librosa.feature.melspectrogram(y=y, sr=SR),
+                               top_db=80) for y in X[:4]]  # fmt: skip
+    max_diff = float(max(np.abs(o - r).max() for o, r in zip(ours, ref, strict=True)))
+
+    t_librosa = timed(lambda: librosa_loop(X), repeats=1)
+    t_ours = timed(lambda: mel.transform(X))
+    stages = stage_breakdown(X, mel)
+    audio_s = args.clips * args.seconds
+
+    rows = [
+        ("librosa per-clip loop", t_librosa, audio_s / t_librosa, 1.0),
+        (f"MelSpectrogram ({args.device}, batch {args.batch_size})", t_ours,
+         audio_s / t_ours, t_librosa / t_ours),
+    ]  # fmt: skip
+    print(f"\n{args.clips} clips x {args.seconds:g} s at {SR} Hz; data: {source}")
+    print(f"torch {torch.__version__}, librosa {librosa.__version__}, "
+          f"threads {torch.get_num_threads()}, {platform.processor() or platform.machine()}")  # fmt: skip
+    print(f"parity on the benchmark data: max |ours - librosa| = {max_diff:.2e} dB\n")
+    print(f"{'method':45s} {'wall s':>8s} {'x realtime':>11s} {'speed-up':>9s}")
+    for name, t, rt, ratio in rows:
+        print(f"{name:45s} {t:8.2f} {rt:11.0f} {ratio:8.2f}x")
+    total = sum(stages.values())
+    print("\nwhere the time goes (torch path):")
+    for key, dt in stages.items():
+        print(f"  {key:12s} {dt:6.2f} s  {100 * dt / total:5.1f} %")
+
+    result = {
+        "n_clips": args.clips, "seconds": args.seconds, "sr": SR, "data": source,
+        "device": args.device, "batch_size": args.batch_size,
+        "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
+        "librosa": librosa.__version__, "librosa_loop_s": t_librosa,
+        "ours_s": t_ours, "speedup": t_librosa / t_ours,
+        "parity_max_abs_db": max_diff, "stages_s": stages,
+        "cuda_device": torch.cuda.get_device_name() if args.device.startswith("cuda") else None,
+    }  # fmt: skip
+    suffix = "" if args.device == "cpu" else f"_{args.device.replace(':', '')}"
+    out = ROOT / "benchmarks" / "results" / f"bench_frontend{suffix}.json"
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"\nwrote {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,406 @@
+"""Audio input layer shared by every transformer and estimator.
+
+Every component that consumes audio accepts the same three kinds of ``X``:
+
+1. a 2-D float array ``(n_clips, n_samples)`` of mono waveforms at the
+   component's ``sr``;
+2. a sequence of 1-D float arrays of different lengths (ragged clips);
+3. a sequence of audio file paths (``list``, ``ndarray`` of ``str``,
+   :class:`pandas.Series` or a one-column :class:`pandas.DataFrame`); files are
+   decoded lazily, downmixed to mono and resampled to ``sr`` with soxr.
+
+:func:`check_audio_input` validates the container eagerly (shape, missing
+files) and returns an :class:`AudioSource`, which decodes and validates each
+item only when it is asked for. Every error names the offending item (clip
+index or file path) and what was expected.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from numbers import Integral, Real
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+__all__ = [
+    "AudioDecodeError",
+    "AudioFileNotFoundError",
+    "AudioInputError",
+    "AudioTypeError",
+    "AudioSource",
+    "check_audio_input",
+    "load_audio",
+]
+
+#: File extensions we expect soundfile/libsndfile to decode.
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".opus", ".mp3", ".aiff", ".aif")
+
+
+class AudioInputError(ValueError):
+    """Raised for audio input that cannot be used, naming the offending item."""
+
+
+class AudioFileNotFoundError(FileNotFoundError, ValueError):
+    """Raised when an audio file path does not exist.
+
+    It is both a :class:`FileNotFoundError` and a :class:`ValueError`, so code
+    that catches either works.
+    """
+
+
+class AudioTypeError(AudioInputError, TypeError):
+    """Raised when an item is neither numeric audio nor a file path.
+
+    It is both an :class:`AudioInputError` (a :class:`ValueError`) and a
+    :class:`TypeError`.
+    """
+
+
+class AudioDecodeError(AudioInputError):
+    """Raised when an audio file exists but cannot be decoded (corrupt or
+    unsupported format)."""
+
+
+def _is_path(item) -> bool:
+    return isinstance(item, str | os.PathLike)
+
+
+def _describe(item, index: int) -> str:
+    if _is_path(item):
+        return f"file {os.fspath(item)!r} (item {index})"
+    return f"clip {index}"
+
+
+def load_audio(
+    path: str | os.PathLike,
+    *,
+    sr: int | None = 22050,
+    offset: float = 0.0,
+    duration: float | None = None,
+) -> np.ndarray:
+    """Decode an audio file to a mono float32 waveform at ``sr``.
+
+    Reads wav, flac, ogg/vorbis, ogg/opus and mp3 through libsndfile. Only the
+    requested span is read from disk, so memory stays bounded for long files.
+    Multi-channel audio is averaged to mono and resampled with soxr's
+    high-quality filter, which matches ``librosa.load(path, sr=sr)``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Audio file to read.
+    sr : int or None, default=22050
+        Target sampling rate in Hz. ``None`` keeps the file's native rate.
+    offset : float, default=0.0
+        Start reading this many seconds into the file.
+    duration : float or None, default=None
+        Read at most this many seconds. ``None`` reads to the end.
+
+    Returns
+    -------
+    y : ndarray of shape (n_samples,), dtype float32
+        Mono waveform at ``sr``.
+
+    Raises
+    ------
+    AudioFileNotFoundError
+        If ``path`` does not exist.
+    AudioDecodeError
+        If the file cannot be decoded.
+
+    Examples
+    --------
+    >>> import numpy as np, soundfile as sf, tempfile, os
+    >>> from sklearn_music import load_audio
+    >>> path = os.path.join(tempfile.mkdtemp(), "tone.wav")
+    >>> sf.write(path, np.sin(np.arange(44100) * 0.05), 44100)
+    >>> load_audio(path, sr=22050).shape
+    (22050,)
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise AudioFileNotFoundError(2, "Audio file not found", path)
+    try:
+        with sf.SoundFile(path) as f:
+            native_sr = f.samplerate
+            start = round(offset * native_sr)
+            if start:
+                f.seek(min(start, f.frames))
+            frames = -1 if duration is None else round(duration * native_sr)
+            y = f.read(frames, dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
+        raise AudioDecodeError(
+            f"Could not decode audio file {path!r}: {exc}. Supported formats are "
+            "wav, flac, ogg (vorbis/opus), mp3 and the other libsndfile formats."
+        ) from exc
+    y = y.mean(axis=1, dtype=np.float32) if y.shape[1] > 1 else y[:, 0]
+    if sr is not None and native_sr != sr and y.size:
+        y = soxr.resample(y, native_sr, sr, quality="HQ").astype(np.float32)
+    return np.ascontiguousarray(y, dtype=np.float32)
+
+
+def _pcm_divisor(dtype: np.dtype, pcm_scale, where: str) -> tuple[float, float]:
+    """Return ``(offset, divisor)`` mapping integer PCM of ``dtype`` to floats."""
+    if pcm_scale is None:
+        raise AudioInputError(
+            f"{where} holds integer samples ({dtype}) but no scale was stated. "
+            "Convert to float in [-1, 1] yourself (e.g. x / 32768 for 16-bit PCM) "
+            "or set pcm_scale='dtype' (full scale of the integer type) or a number."
+        )
+    if isinstance(pcm_scale, str):  # "dtype"
+        info = np.iinfo(dtype)
+        if info.min == 0:  # unsigned PCM is offset binary
+            half = (int(info.max) + 1) / 2
+            return half, half
+        return 0.0, float(-int(info.min))
+    return 0.0, float(pcm_scale)
+
+
+def _validate_clip(y, where: str, pcm_scale) -> np.ndarray:
+    """Check one waveform and return it as contiguous float32."""
+    y = np.asarray(y)
+    if y.dtype == object:
+        try:
+            y = y.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise AudioTypeError(
+                f"{where} is not numeric audio: an object array whose elements "
+                f"cannot be converted to float ({exc})."
+            ) from exc
+    if y.ndim != 1:
+        raise AudioInputError(
+            f"{where} has shape {y.shape}; expected a 1-D mono waveform "
+            "(n_samples,). Downmix multi-channel audio first, e.g. y.mean(axis=0)."
+        )
+    if y.size == 0:
+        raise AudioInputError(f"{where} is empty (0 samples).")
+    kind = y.dtype.kind
+    if kind in "iu":
+        offset, divisor = _pcm_divisor(y.dtype, pcm_scale, where)
+        y = (y.astype(np.float64) - offset) / divisor
+    elif kind == "b":
+        raise AudioInputError(f"{where} has boolean samples; expected float audio.")
+    elif kind == "c":
+        raise AudioInputError(f"Complex data not supported: {where} has complex samples; expected "
+            "real audio.")
+    elif kind != "f":
+        raise AudioInputError(f"{where} has dtype {y.dtype}; expected float audio.")
+    finite = np.isfinite(y)
+    if not finite.all():
+        bad = int(np.flatnonzero(~finite)[0])
+        raise AudioInputError(
+            f"{where} contains NaN or infinite samples (first at sample {bad})."
+        )
+    y = np.ascontiguousarray(y, dtype=np.float32)
+    if not y.any():
+        raise AudioInputError(
+            f"{where} is silent (all {y.size} samples are zero); a silent clip "
+            "usually means a failed decode or an empty track. Remove it or "
+            "replace it with real audio."
+        )
+    return y
+
+
+class AudioSource(Sequence):
+    """A validated, lazily decoded sequence of mono float32 waveforms.
+
+    Use :func:`check_audio_input` to build one. Indexing decodes (for paths)
+    and validates a single item; :meth:`iter_batches` walks the items in order
+    in fixed-size batches, decoding each batch in parallel.
+
+    Parameters
+    ----------
+    items : list
+        1-D arrays and/or file paths.
+    sr : int
+        Sampling rate that arrays are assumed to have and files are resampled to.
+    duration : float or None
+        Files are read for at most this many seconds (bounded memory); arrays
+        are returned whole, cropping is left to the caller.
+    pcm_scale : None, "dtype" or float
+        How integer samples map to floats; ``None`` rejects integer input.
+    """
+
+    def __init__(self, items, *, sr, duration=None, pcm_scale=None):
+        self.items = items
+        self.sr = sr
+        self.duration = duration
+        self.pcm_scale = pcm_scale
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def describe(self, index: int) -> str:
+        """Human-readable name of item ``index`` for error messages."""
+        return _describe(self.items[index], index)
+
+    def __getitem__(self, index: int) -> np.ndarray:
+        item = self.items[index]
+        if not _is_path(item):
+            return item  # validated by check_audio_input
+        y = load_audio(item, sr=self.sr, duration=self.duration)
+        return _validate_clip(y, _describe(item, index), self.pcm_scale)
+
+    @property
+    def has_paths(self) -> bool:
+        """Whether any item is a file path (decoding is worth parallelising)."""
+        return any(_is_path(item) for item in self.items)
+
+    def iter_batches(
+        self, batch_size: int, *, n_jobs: int | None = None
+    ) -> Iterator[tuple[range, list[np.ndarray]]]:
+        """Yield ``(indices, waveforms)`` in input order, ``batch_size`` at a time.
+
+        File decoding within a batch runs on ``n_jobs`` threads (libsndfile and
+        soxr release the GIL); in-memory arrays are only validated.
+        """
+        from joblib import Parallel, delayed
+
+        n = len(self)
+        parallel = None
+        if self.has_paths and n_jobs not in (None, 1):
+            parallel = Parallel(n_jobs=n_jobs, prefer="threads")
+        for start in range(0, n, batch_size):
+            idx = range(start, min(start + batch_size, n))
+            if parallel is None:
+                clips = [self[i] for i in idx]
+            else:
+                clips = parallel(delayed(self.__getitem__)(i) for i in idx)
+            yield idx, clips
+
+
+def _items_from_container(X) -> list:
+    """Turn any accepted container into a list of items (arrays or paths)."""
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pd = None
+    if pd is not None and isinstance(X, pd.DataFrame):
+        if X.shape[1] != 1:
+            raise AudioInputError(
+                f"A DataFrame input must have exactly one column of audio (file "
+                f"paths or arrays); got {X.shape[1]} columns {list(X.columns)}. "
+                "Select it, e.g. X=df['path']."
+            )
+        X = X.iloc[:, 0]
+    if pd is not None and isinstance(X, pd.Series):
+        return list(X.to_numpy())
+    if _is_path(X):
+        raise AudioInputError(
+            f"X is a single path {os.fspath(X)!r}; pass a list of paths, e.g. [path]."
+        )
+    if hasattr(X, "tocsr") or type(X).__module__.startswith("scipy.sparse"):
+        raise AudioInputError(
+            "Sparse input is not supported: audio must be a dense 2-D array "
+            "(n_clips, n_samples), a list of 1-D waveforms or a list of file paths."
+        )
+    if isinstance(X, np.ndarray):
+        if X.ndim == 2 and X.dtype.kind not in "US":
+            if X.shape[1] == 0:
+                raise AudioInputError(
+                    f"X has 0 feature(s) (shape={X.shape}) while a minimum of 1 is "
+                    "required: every clip needs at least one sample."
+                )
+            return list(X)
+        if X.ndim == 1 and (X.dtype == object or X.dtype.kind in "US"):
+            return [str(x) if isinstance(x, np.str_) else x for x in X]
+        if X.ndim == 1:
+            raise AudioInputError(
+                f"X is a 1-D array of {X.shape[0]} numbers. Reshape your data: audio "
+                "input must be a 2-D array (n_clips, n_samples), a list of 1-D waveforms or a list "
+                "of file paths; wrap a single clip as X[np.newaxis, :]."
+            )
+        raise AudioInputError(
+            f"X has shape {X.shape}; expected a 2-D array (n_clips, n_samples) of "
+            "mono waveforms, a list of 1-D waveforms, or a list of file paths."
+        )
+    if isinstance(X, Sequence) or hasattr(X, "__array__"):
+        if hasattr(X, "__array__") and not isinstance(X, Sequence):
+            return _items_from_container(np.asarray(X))
+        return list(X)
+    raise AudioInputError(
+        f"Cannot read audio from an object of type {type(X).__name__}; expected a "
+        "2-D array, a list of 1-D arrays or a list of file paths."
+    )
+
+
+def check_audio_input(
+    X,
+    *,
+    sr: int,
+    duration: float | None = None,
+    pcm_scale=None,
+) -> AudioSource:
+    """Validate an audio collection and wrap it as a lazy :class:`AudioSource`.
+
+    The container is checked eagerly: its shape, the type of every item, and
+    the existence of every file path (so a typo is reported before hours of
+    processing), and every in-memory waveform (empty, NaN, silent, integer
+    PCM). Files are decoded, and then checked the same way, only when an item
+    is read.
+
+    Parameters
+    ----------
+    X : array-like, sequence of arrays, or sequence of paths
+        See the module documentation for accepted forms.
+    sr : int
+        Sampling rate of array input and target rate for files.
+    duration : float or None, default=None
+        Maximum seconds decoded from each file.
+    pcm_scale : None, "dtype" or float, default=None
+        How integer samples are scaled to floats; ``None`` rejects them.
+
+    Returns
+    -------
+    source : AudioSource
+        Lazy sequence of validated float32 waveforms, in input order.
+
+    Raises
+    ------
+    AudioInputError
+        If the container or an item has the wrong shape or type.
+    AudioFileNotFoundError
+        If any path does not exist (all missing paths are listed).
+    """
+    if not isinstance(sr, Integral) or sr <= 0:
+        raise AudioInputError(f"sr must be a positive integer; got {sr!r}.")
+    if pcm_scale is not None and not (
+        pcm_scale == "dtype" or (isinstance(pcm_scale, Real) and pcm_scale > 0)
+    ):
+        raise AudioInputError(
+            f"pcm_scale must be None, 'dtype' or a positive number; got {pcm_scale!r}."
+        )
+    items = _items_from_container(X)
+    if len(items) == 0:
+        raise AudioInputError("X contains no audio (0 items); expected at least 1.")
+    missing = []
+    for i, item in enumerate(items):
+        if _is_path(item):
+            items[i] = item = os.fspath(item)
+            if not os.path.isfile(item):
+                missing.append(item)
+        elif item is None or (isinstance(item, float) and np.isnan(item)):
+            raise AudioInputError(f"Item {i} of X is missing (got {item!r}).")
+        elif isinstance(item, bytes | dict | set):
+            raise AudioInputError(
+                f"Item {i} of X has type {type(item).__name__}; expected a 1-D "
+                "waveform array or a file path."
+            )
+        elif np.ndim(item) == 0:
+            raise AudioInputError(
+                f"Item {i} of X is a scalar ({item!r}); expected a 1-D waveform "
+                "array or a file path. A 1-D list of numbers is one clip: wrap it "
+                "as [clip]."
+            )
+        else:  # in-memory audio is cheap to check now, before any work starts
+            items[i] = _validate_clip(item, f"clip {i}", pcm_scale)
+    if missing:
+        shown = ", ".join(repr(p) for p in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        raise AudioFileNotFoundError(
+            2, f"{len(missing)} audio file(s) not found: {shown}{more}", missing[0]
+        )
+    return AudioSource(items, sr=int(sr), duration=duration, pcm_scale=pcm_scale)

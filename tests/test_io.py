@@ -1,0 +1,175 @@
+"""The audio input layer: every accepted form, order, and clear errors."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+import soundfile as sf
+
+from sklearn_music import load_audio
+from sklearn_music._io import (
+    AudioDecodeError,
+    AudioFileNotFoundError,
+    AudioInputError,
+    AudioTypeError,
+    check_audio_input,
+)
+
+
+def _read_all(source):
+    return [source[i] for i in range(len(source))]
+
+
+@pytest.mark.parametrize("ext", ["wav", "flac", "ogg", "opus", "mp3"])
+def test_load_audio_formats_downmix_and_resample(audio_files, ext):
+    y = load_audio(audio_files[ext], sr=22050)
+    assert y.dtype == np.float32 and y.ndim == 1
+    # lossy codecs add priming samples; length within 60 ms of 1.5 s
+    assert abs(y.size - 1.5 * 22050) < 0.06 * 22050
+    # mono mixdown of the two channels: spectrum peaks at 440 and 660 Hz
+    spectrum = np.abs(np.fft.rfft(y[:22050]))
+    freqs = np.fft.rfftfreq(22050, 1 / 22050)
+    top = sorted(freqs[np.argsort(spectrum)[-2:]])
+    assert top == pytest.approx([440, 660], abs=2)
+
+
+def test_load_audio_matches_librosa(audio_files):
+    librosa = pytest.importorskip("librosa")
+    ours = load_audio(audio_files["flac"], sr=16000)
+    ref, _ = librosa.load(audio_files["flac"], sr=16000)
+    np.testing.assert_allclose(ours, ref, atol=1e-6)
+
+
+def test_load_audio_offset_duration(audio_files):
+    full = load_audio(audio_files["wav"], sr=None)
+    part = load_audio(audio_files["wav"], sr=None, offset=0.5, duration=0.25)
+    start = round(0.5 * 44100)
+    np.testing.assert_array_equal(part, full[start : start + round(0.25 * 44100)])
+
+
+def test_missing_file_lists_paths(tmp_path, audio_files):
+    missing = [str(tmp_path / "nope.wav"), str(tmp_path / "gone.flac")]
+    with pytest.raises(AudioFileNotFoundError, match="2 audio file") as info:
+        check_audio_input([str(audio_files["wav"]), *missing], sr=22050)
+    assert "nope.wav" in str(info.value) and "gone.flac" in str(info.value)
+    assert isinstance(info.value, FileNotFoundError)
+    assert isinstance(info.value, ValueError)
+
+
+def test_corrupt_file_names_path(tmp_path):
+    bad = tmp_path / "corrupt.wav"
+    bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt garbage" * 3)
+    source = check_audio_input([str(bad)], sr=22050)
+    with pytest.raises(AudioDecodeError, match="corrupt.wav"):
+        source[0]
+
+
+def test_empty_file_names_path(tmp_path):
+    empty = tmp_path / "empty.wav"
+    sf.write(empty, np.zeros((0,), dtype=np.float32), 22050)
+    with pytest.raises(AudioInputError, match=r"empty\.wav.*empty"):
+        check_audio_input([str(empty)], sr=22050)[0]
+
+
+def test_silent_file_rejected(tmp_path):
+    silent = tmp_path / "silent.wav"
+    sf.write(silent, np.zeros(1000, dtype=np.float32), 22050)
+    with pytest.raises(AudioInputError, match=r"silent\.wav.*silent"):
+        check_audio_input([str(silent)], sr=22050)[0]
+
+
+def test_all_container_forms_agree(audio_files, tmp_path):
+    paths = [str(audio_files["wav"]), str(audio_files["flac"])]
+    expected = [load_audio(p, sr=8000) for p in paths]
+    for X in [
+        paths,
+        tuple(paths),
+        np.array(paths),
+        pd.Series(paths),
+        pd.DataFrame({"path": paths}),
+        [audio_files["wav"], audio_files["flac"]],  # pathlib.Path
+    ]:
+        got = _read_all(check_audio_input(X, sr=8000))
+        for g, e in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(g, e)
+
+
+def test_arrays_ragged_and_mixed_keep_order(rng, audio_files):
+    a, b = rng.standard_normal(100), rng.standard_normal(37)
+    got = _read_all(check_audio_input([a, str(audio_files["wav"]), b], sr=8000))
+    np.testing.assert_allclose(got[0], a.astype(np.float32))
+    assert got[1].size == pytest.approx(12000, abs=1)
+    np.testing.assert_allclose(got[2], b.astype(np.float32))
+    two_d = rng.standard_normal((3, 50))
+    got = _read_all(check_audio_input(two_d, sr=8000))
+    np.testing.assert_allclose(np.stack(got), two_d.astype(np.float32))
+
+
+def test_iter_batches_order_and_parallel(audio_files):
+    paths = [str(audio_files[k]) for k in ["wav", "flac", "ogg", "mp3", "wav"]]
+    source = check_audio_input(paths, sr=8000)
+    serial = [y for _, clips in source.iter_batches(2) for y in clips]
+    parallel = [y for _, clips in source.iter_batches(2, n_jobs=2) for y in clips]
+    idx = [i for ids, _ in source.iter_batches(2) for i in ids]
+    assert idx == list(range(5))
+    for s, p in zip(serial, parallel, strict=True):
+        np.testing.assert_array_equal(s, p)
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        (np.zeros(10) + 0.1, "1-D array of 10 numbers.*Reshape"),
+        (np.zeros((2, 3, 4)), r"shape \(2, 3, 4\)"),
+        ([], "0 items"),
+        (np.zeros((3, 0)), "0 feature"),
+        ([np.ones(5), np.ones((2, 5))], r"clip 1 has shape \(2, 5\)"),
+        ([np.ones(5), np.array([])], "clip 1 is empty"),
+        ([np.ones(5), np.array([0.1, np.nan, 0.2])], "clip 1 contains NaN.*sample 1"),
+        ([np.ones(5), np.array([0.1, np.inf])], "clip 1 contains NaN or infinite"),
+        ([np.ones(5), np.zeros(8)], "clip 1 is silent"),
+        ([np.ones(5), None], "Item 1 of X is missing"),
+        ([np.ones(5), 3.0], "Item 1 of X is a scalar"),
+        ([np.ones(3, dtype=bool)], "boolean"),
+        ([np.ones(3) + 1j], "Complex data not supported"),
+        (pd.DataFrame({"a": ["x"], "b": ["y"]}), "exactly one column"),
+        ("song.wav", "single path"),
+        (sp.csr_matrix(np.ones((2, 3))), "Sparse input is not supported"),
+        (42, "Cannot read audio"),
+    ],
+)
+def test_bad_input_messages(X, match):
+    with pytest.raises(AudioInputError, match=match):
+        check_audio_input(X, sr=22050)
+
+
+def test_object_array_elements_must_be_numeric():
+    X = np.ones((2, 4), dtype=object)
+    X[1, 2] = {"foo": "bar"}
+    with pytest.raises(AudioTypeError, match="clip 1 is not numeric") as info:
+        check_audio_input(X, sr=22050)
+    assert isinstance(info.value, TypeError)
+
+
+def test_integer_pcm_needs_a_scale():
+    pcm = (np.sin(np.arange(1000)) * 20000).astype(np.int16)
+    with pytest.raises(AudioInputError, match="clip 0 holds integer samples"):
+        check_audio_input([pcm], sr=22050)
+    full = check_audio_input([pcm], sr=22050, pcm_scale="dtype")[0]
+    np.testing.assert_allclose(full, pcm / 32768.0, rtol=1e-6)
+    custom = check_audio_input([pcm], sr=22050, pcm_scale=20000)[0]
+    np.testing.assert_allclose(custom, pcm / 20000.0, rtol=1e-6)
+    unsigned = np.array([0, 128, 255], dtype=np.uint8)
+    got = check_audio_input([unsigned], sr=22050, pcm_scale="dtype")[0]
+    np.testing.assert_allclose(got, [-1.0, 0.0, 127 / 128])
+
+
+@pytest.mark.parametrize("bad", [0, -5, 2.5, "22050"])
+def test_bad_sr(bad):
+    with pytest.raises(AudioInputError, match="sr must be a positive integer"):
+        check_audio_input([np.ones(4)], sr=bad)
+
+
+def test_bad_pcm_scale():
+    with pytest.raises(AudioInputError, match="pcm_scale"):
+        check_audio_input([np.ones(4)], sr=100, pcm_scale="int16")
