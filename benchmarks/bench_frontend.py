@@ -136,8 +136,11 @@ def main() -> None:
          audio_s / t_ours, t_librosa / t_ours),
     ]  # fmt: skip
     print(f"\n{args.clips} clips x {args.seconds:g} s at {SR} Hz; data: {source}")
-    print(f"torch {torch.__version__}, librosa {librosa.__version__}, "
-          f"threads {torch.get_num_threads()}, {platform.processor() or platform.machine()}")  # fmt: skip
+    cpu = platform.processor() or platform.machine()
+    print(
+        f"torch {torch.__version__}, librosa {librosa.__version__}, "
+        f"threads {torch.get_num_threads()}, {cpu}"
+    )
     print(f"parity on the benchmark data: max |ours - librosa| = {max_diff:.2e} dB\n")
     print(f"{'method':45s} {'wall s':>8s} {'x realtime':>11s} {'speed-up':>9s}")
     for name, t, rt, ratio in rows:
@@ -154,7 +157,9 @@ def main() -> None:
         "librosa": librosa.__version__, "librosa_loop_s": t_librosa,
         "ours_s": t_ours, "speedup": t_librosa / t_ours,
         "parity_max_abs_db": max_diff, "stages_s": stages,
-        "cuda_device": torch.cuda.get_device_name() if args.device.startswith("cuda") else None,
+        "cuda_device": (
+            torch.cuda.get_device_name() if args.device.startswith("cuda") else None
+        ),
     }  # fmt: skip
     suffix = "" if args.device == "cpu" else f"_{args.device.replace(':', '')}"
     out = ROOT / "benchmarks" / "results" / f"bench_frontend{suffix}.json"

@@ -29,8 +29,8 @@ __all__ = [
     "AudioDecodeError",
     "AudioFileNotFoundError",
     "AudioInputError",
-    "AudioTypeError",
     "AudioSource",
+    "AudioTypeError",
     "check_audio_input",
     "load_audio",
 ]
@@ -184,8 +184,10 @@ def _validate_clip(y, where: str, pcm_scale) -> np.ndarray:
     elif kind == "b":
         raise AudioInputError(f"{where} has boolean samples; expected float audio.")
     elif kind == "c":
-        raise AudioInputError(f"Complex data not supported: {where} has complex samples; expected "
-            "real audio.")
+        raise AudioInputError(
+            f"Complex data not supported: {where} has complex samples; expected "
+            "real audio."
+        )
     elif kind != "f":
         raise AudioInputError(f"{where} has dtype {y.dtype}; expected float audio.")
     finite = np.isfinite(y)
@@ -309,9 +311,10 @@ def _items_from_container(X) -> list:
             return [str(x) if isinstance(x, np.str_) else x for x in X]
         if X.ndim == 1:
             raise AudioInputError(
-                f"X is a 1-D array of {X.shape[0]} numbers. Reshape your data: audio "
-                "input must be a 2-D array (n_clips, n_samples), a list of 1-D waveforms or a list "
-                "of file paths; wrap a single clip as X[np.newaxis, :]."
+                f"X is a 1-D array of {X.shape[0]} numbers. Reshape your data: "
+                "audio input must be a 2-D array (n_clips, n_samples), a list of "
+                "1-D waveforms or a list of file paths; wrap a single clip as "
+                "X[np.newaxis, :]."
             )
         raise AudioInputError(
             f"X has shape {X.shape}; expected a 2-D array (n_clips, n_samples) of "

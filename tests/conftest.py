@@ -22,7 +22,7 @@ def _real_audio_dir() -> Path | None:
 @pytest.fixture(autouse=True)
 def _seed():
     """Seed numpy's and torch's global generators before every test."""
-    np.random.seed(0)
+    np.random.seed(0)  # noqa: NPY002 - legacy global state used by libraries
     try:
         import torch
     except ImportError:  # pragma: no cover
@@ -45,7 +45,9 @@ def real_audio_dir() -> Path:
     path = _real_audio_dir()
     if path is None:
         if os.environ.get("CI"):
-            pytest.fail("CI must fetch the real test audio: run .ci/fetch_test_audio.sh")
+            pytest.fail(
+                "CI must fetch the real test audio: run .ci/fetch_test_audio.sh"
+            )
         pytest.skip("real test audio not fetched; run .ci/fetch_test_audio.sh")
     return path
 

@@ -60,7 +60,7 @@ def test_corrupt_file_names_path(tmp_path):
     bad = tmp_path / "corrupt.wav"
     bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt garbage" * 3)
     source = check_audio_input([str(bad)], sr=22050)
-    with pytest.raises(AudioDecodeError, match="corrupt.wav"):
+    with pytest.raises(AudioDecodeError, match=r"corrupt\.wav"):
         source[0]
 
 

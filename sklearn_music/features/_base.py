@@ -54,7 +54,11 @@ class AudioTransformerMixin(TransformerMixin, BaseEstimator):
         "duration": [Interval(Real, 0, None, closed="neither"), None],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
-        "pcm_scale": [StrOptions({"dtype"}), Interval(Real, 0, None, closed="neither"), None],
+        "pcm_scale": [
+            StrOptions({"dtype"}),
+            Interval(Real, 0, None, closed="neither"),
+            None,
+        ],
     }
 
     def _target_sr(self) -> int:
@@ -71,7 +75,7 @@ class AudioTransformerMixin(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_clips, n_samples), list of 1-D arrays, or list of paths
+        X : array-like of shape (n_clips, n_samples), list of arrays or of paths
             Audio clips (see :ref:`input_formats`).
         y : None
             Ignored.
@@ -85,7 +89,7 @@ class AudioTransformerMixin(TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         self._audio_source(X)
-        if getattr(X, "ndim", None) == 2 and getattr(X, "dtype", None) != object:
+        if isinstance(X, np.ndarray) and X.ndim == 2:
             # informational only: clips of any length are accepted later
             self.n_features_in_ = X.shape[1]
         return self

@@ -38,25 +38,61 @@ PRESETS: dict[str, dict] = {
     # padding, and the mel power spectrogram was squared again before
     # logamplitude, i.e. 20*log10 of the power.
     "choi2017": dict(
-        sr=12000, n_fft=512, hop_length=256, n_mels=96, fmin=0.0, fmax=6000.0,
-        htk=False, norm="slaney", pad_mode="reflect", log="db20", top_db=80.0,
+        sr=12000,
+        n_fft=512,
+        hop_length=256,
+        n_mels=96,
+        fmin=0.0,
+        fmax=6000.0,
+        htk=False,
+        norm="slaney",
+        pad_mode="reflect",
+        log="db20",
+        top_db=80.0,
     ),
     # Won et al. 2020 (sota-music-tagging-models): torchaudio defaults, HTK mel
     # scale without normalisation, reflect padding, 10*log10 without top_db.
     "won2020": dict(
-        sr=16000, n_fft=512, hop_length=256, n_mels=96, fmin=0.0, fmax=8000.0,
-        htk=True, norm="none", pad_mode="reflect", log="db", top_db=np.inf,
+        sr=16000,
+        n_fft=512,
+        hop_length=256,
+        n_mels=96,
+        fmin=0.0,
+        fmax=8000.0,
+        htk=True,
+        norm="none",
+        pad_mode="reflect",
+        log="db",
+        top_db=np.inf,
     ),
     # Pons & Serra musicnn: librosa (reflect padding era), log10(1 + 10000 x).
     "musicnn": dict(
-        sr=16000, n_fft=512, hop_length=256, n_mels=96, fmin=0.0, fmax=8000.0,
-        htk=False, norm="slaney", pad_mode="reflect", log="log1p", log_gain=10000.0,
+        sr=16000,
+        n_fft=512,
+        hop_length=256,
+        n_mels=96,
+        fmin=0.0,
+        fmax=8000.0,
+        htk=False,
+        norm="slaney",
+        pad_mode="reflect",
+        log="log1p",
+        log_gain=10000.0,
     ),
     # Kong et al. 2020 PANNs (torchlibrosa): Slaney mel 50-14000 Hz, 10*log10
     # with amin 1e-10 and no top_db.
     "panns": dict(
-        sr=32000, n_fft=1024, hop_length=320, n_mels=64, fmin=50.0, fmax=14000.0,
-        htk=False, norm="slaney", pad_mode="reflect", log="db", top_db=np.inf,
+        sr=32000,
+        n_fft=1024,
+        hop_length=320,
+        n_mels=64,
+        fmin=50.0,
+        fmax=14000.0,
+        htk=False,
+        norm="slaney",
+        pad_mode="reflect",
+        log="db",
+        top_db=np.inf,
     ),
 }
 
@@ -135,7 +171,9 @@ def _apply_log(S, lengths, *, log, ref, amin, top_db, log_gain):
         S = S * S
     T = S.shape[-1]
     valid = torch.arange(T, device=S.device)[None, :] < lengths[:, None]  # (B, T)
-    masked = torch.where(valid[:, None, :], S, torch.zeros((), dtype=S.dtype, device=S.device))
+    masked = torch.where(
+        valid[:, None, :], S, torch.zeros((), dtype=S.dtype, device=S.device)
+    )
     if ref == "max":
         ref_val = masked.amax(dim=(1, 2), keepdim=True).clamp(min=amin)
         offset = 10.0 * torch.log10(ref_val)
@@ -144,7 +182,9 @@ def _apply_log(S, lengths, *, log, ref, amin, top_db, log_gain):
     S_db = 10.0 * torch.log10(S.clamp(min=amin)) - offset
     if top_db is not None and np.isfinite(top_db):
         neg_inf = torch.full((), -torch.inf, dtype=S_db.dtype, device=S_db.device)
-        peak = torch.where(valid[:, None, :], S_db, neg_inf).amax(dim=(1, 2), keepdim=True)
+        peak = torch.where(valid[:, None, :], S_db, neg_inf).amax(
+            dim=(1, 2), keepdim=True
+        )
         S_db = torch.maximum(S_db, peak - top_db)
     return S_db
 
@@ -224,7 +264,7 @@ class _SpectrogramTransformer(AudioTransformerMixin):
 
         Parameters
         ----------
-        X : array-like of shape (n_clips, n_samples), list of 1-D arrays, or list of paths
+        X : array-like of shape (n_clips, n_samples), list of arrays or of paths
             Audio clips at ``sr`` or audio files (see :ref:`input_formats`).
 
         Returns
@@ -492,7 +532,7 @@ class MelSpectrogram(_TorchSTFTMixin, _SpectrogramTransformer):
         return p["n_mels"]
 
     def mel_filterbank(self) -> np.ndarray:
-        """The mel filterbank ``(n_mels, 1 + n_fft // 2)`` applied to the power spectrum.
+        """Mel filterbank ``(n_mels, 1 + n_fft // 2)`` applied to the power spectrum.
 
         Built by :func:`librosa.filters.mel` with the resolved parameters.
         """
@@ -501,7 +541,9 @@ class MelSpectrogram(_TorchSTFTMixin, _SpectrogramTransformer):
         p = self.resolved_params()
         norm = None if p["norm"] == "none" else p["norm"]
         if p["fmax"] > p["sr"] / 2 + 1e-9:
-            raise ValueError(f"fmax={p['fmax']} exceeds the Nyquist frequency sr/2={p['sr'] / 2}.")
+            raise ValueError(
+                f"fmax={p['fmax']} exceeds the Nyquist frequency sr/2={p['sr'] / 2}."
+            )
         if p["fmin"] >= p["fmax"]:
             raise ValueError(f"fmin={p['fmin']} must be below fmax={p['fmax']}.")
         return librosa.filters.mel(

@@ -147,7 +147,9 @@ def test_duration_crops_and_pads(rng):
     S = mel.fit_transform([y, y[:11025]])
     n = 1 + 44100 // 512
     assert S.shape == (2, 128, n)
-    np.testing.assert_allclose(S[0], MelSpectrogram().fit_transform([y[:44100]])[0], atol=1e-4)
+    np.testing.assert_allclose(
+        S[0], MelSpectrogram().fit_transform([y[:44100]])[0], atol=1e-4
+    )
     assert list(frame_lengths(S)) == [n, 1 + 11025 // 512]
 
 
@@ -163,7 +165,9 @@ def test_files_equal_arrays_and_duration_reads_less(audio_files):
 
 
 def test_row_order_matches_input_order(rng):
-    clips = [rng.standard_normal(n).astype(np.float32) for n in (4000, 9000, 2000, 7000)]
+    clips = [
+        rng.standard_normal(n).astype(np.float32) for n in (4000, 9000, 2000, 7000)
+    ]
     S = MelSpectrogram(batch_size=3).fit_transform(clips)
     for i in [3, 0, 2, 1]:
         alone = MelSpectrogram().fit_transform([clips[i]])[0]
