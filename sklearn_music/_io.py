@@ -224,27 +224,50 @@ class AudioSource(Sequence):
         are returned whole, cropping is left to the caller.
     pcm_scale : None, "dtype" or float
         How integer samples map to floats; ``None`` rejects integer input.
+    positions : list of int or None
+        Position of each item in the user's original ``X`` (for error
+        messages of a :meth:`subset`); ``None`` means ``0 .. len(items) - 1``.
     """
 
-    def __init__(self, items, *, sr, duration=None, pcm_scale=None):
+    def __init__(self, items, *, sr, duration=None, pcm_scale=None, positions=None):
         self.items = items
         self.sr = sr
         self.duration = duration
         self.pcm_scale = pcm_scale
+        self.positions = positions
 
     def __len__(self) -> int:
         return len(self.items)
 
     def describe(self, index: int) -> str:
         """Human-readable name of item ``index`` for error messages."""
-        return _describe(self.items[index], index)
+        position = index if self.positions is None else self.positions[index]
+        return _describe(self.items[index], position)
+
+    def subset(self, indices) -> AudioSource:
+        """The items at ``indices`` as a new source, e.g. to ship to a worker.
+
+        Error messages keep naming each item by its position in the original
+        input.
+        """
+        indices = list(indices)
+        positions = (
+            indices if self.positions is None else [self.positions[i] for i in indices]
+        )
+        return AudioSource(
+            [self.items[i] for i in indices],
+            sr=self.sr,
+            duration=self.duration,
+            pcm_scale=self.pcm_scale,
+            positions=positions,
+        )
 
     def __getitem__(self, index: int) -> np.ndarray:
         item = self.items[index]
         if not _is_path(item):
             return item  # validated by check_audio_input
         y = load_audio(item, sr=self.sr, duration=self.duration)
-        return _validate_clip(y, _describe(item, index), self.pcm_scale)
+        return _validate_clip(y, self.describe(index), self.pcm_scale)
 
     @property
     def has_paths(self) -> bool:

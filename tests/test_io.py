@@ -173,3 +173,14 @@ def test_bad_sr(bad):
 def test_bad_pcm_scale():
     with pytest.raises(AudioInputError, match="pcm_scale"):
         check_audio_input([np.ones(4)], sr=100, pcm_scale="int16")
+
+
+def test_subset_keeps_original_positions_in_errors(tmp_path):
+    silent = tmp_path / "quiet.wav"
+    sf.write(silent, np.zeros(100, dtype=np.float32), 8000)
+    source = check_audio_input([np.ones(4), np.ones(5), str(silent)], sr=8000)
+    part = source.subset([2, 1])
+    assert len(part) == 2 and part[1].size == 5
+    with pytest.raises(AudioInputError, match=r"quiet\.wav' \(item 2\)"):
+        part[0]
+    assert part.subset([1]).describe(0) == "clip 1"

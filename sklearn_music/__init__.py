@@ -1,0 +1,38 @@
+"""sklearn-music: scikit-learn compatible music classification, tagging and
+recommendation built on PyTorch (through skorch).
+
+Public names are imported lazily, so ``import sklearn_music`` is cheap and the
+feature extractors do not load torch until they compute something.
+"""
+
+import importlib
+
+__version__ = "0.1.0.dev0"
+
+_LAZY = {
+    "load_audio": "._io",
+    "check_audio_input": "._io",
+    "AudioInputError": "._io",
+    "AudioDecodeError": "._io",
+    "AudioFileNotFoundError": "._io",
+    "MelSpectrogram": ".features",
+    "STFTSpectrogram": ".features",
+    "CQTSpectrogram": ".features",
+    "frame_lengths": ".features",
+    "HandcraftedFeatures": ".features",
+    "make_music": ".datasets",
+    "GaussianMixtureClassifier": ".estimators",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        module = importlib.import_module(_LAZY[name], __name__)
+        return getattr(module, name)
+    raise AttributeError(f"module 'sklearn_music' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
