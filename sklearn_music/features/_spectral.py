@@ -323,7 +323,6 @@ def _clip_stfts(clips, window: np.ndarray, n_fft: int, hop: int, project):
     avoids re-faulting a fresh multi-megabyte allocation for every clip.
     """
     import scipy.fft
-    import torch
 
     n_frames = [1 + (y.size - n_fft) // hop for y in clips]
     buffer = np.empty((max(n_frames), n_fft), dtype=np.float32)
@@ -331,7 +330,7 @@ def _clip_stfts(clips, window: np.ndarray, n_fft: int, hop: int, project):
     for y, n in zip(clips, n_frames, strict=True):
         frames = np.lib.stride_tricks.sliding_window_view(y, n_fft)[::hop]
         np.multiply(frames, window, out=buffer[:n])
-        out.append(project(torch.from_numpy(scipy.fft.rfft(buffer[:n], axis=-1))))
+        out.append(project(scipy.fft.rfft(buffer[:n], axis=-1)))
     return out
 
 
@@ -340,42 +339,50 @@ def _banded_projection(weights: np.ndarray, chunk: int = 128):
 
     A mel filterbank touches each frequency bin with at most two filters, so
     multiplying by the full dense matrix wastes most of its work. Returns a
-    function computing ``x @ weights`` from ``(rows, cols, block)`` products
-    over ``chunk`` input rows at a time, numerically the same sums.
+    function computing ``x @ weights`` for a float32 array ``x (n, n_in)`` from
+    one small product per block of ``chunk`` input rows: the same sums, about
+    4x faster than the dense product.
     """
-    import torch
-
     blocks = []
     for start in range(0, weights.shape[0], chunk):
         stop = min(start + chunk, weights.shape[0])
         used = np.flatnonzero(np.any(weights[start:stop] != 0, axis=0))
         if used.size:
             lo, hi = int(used[0]), int(used[-1]) + 1
-            block = torch.from_numpy(np.ascontiguousarray(weights[start:stop, lo:hi]))
+            block = np.ascontiguousarray(weights[start:stop, lo:hi], dtype=np.float32)
             blocks.append((start, stop, lo, hi, block))
     n_out = weights.shape[1]
 
-    def apply(x):
-        out = x.new_zeros((*x.shape[:-1], n_out))
+    def apply(x: np.ndarray) -> np.ndarray:
+        out = np.zeros((x.shape[0], n_out), dtype=np.float32)
         for start, stop, lo, hi, block in blocks:
-            out[..., lo:hi] += x[..., start:stop] @ block.to(x.device)
+            out[:, lo:hi] += x[:, start:stop] @ block
         return out
 
     return apply
 
 
-class _TorchSTFTMixin:
-    """Batched STFT, exact to librosa's framing.
+def _power(spec, power: float):
+    """``|spec| ** power`` of a complex numpy array or torch tensor."""
+    if power == 2.0:
+        return spec.real**2 + spec.imag**2
+    magnitude = abs(spec)
+    return magnitude if power == 1.0 else magnitude**power
 
-    On the CPU each clip is transformed by scipy's pocketfft on float32
-    frames, one clip per thread (about twice as fast as ``torch.stft`` there,
-    and small buffers that stay in cache); on CUDA the whole batch goes
-    through ``torch.stft`` (cuFFT). A ``project`` callable maps the complex
-    STFT ``(..., n_frames, n_freqs)`` to real features ``(..., n_frames,
-    n_bins)`` in torch (power, mel filterbank), on the same thread.
+
+class _TorchSTFTMixin:
+    """Batched STFT, exact to librosa's framing, on CPU threads or CUDA.
+
+    CPU: each clip is framed into a reused buffer and transformed by scipy's
+    pocketfft on float32 frames, and ``cpu_project`` (numpy) maps its complex
+    STFT ``(n_frames, n_freqs)`` to features ``(n_frames, n_bins)``; clips run
+    on ``torch.get_num_threads()`` threads with BLAS limited to one thread
+    each. This is about 2x faster than ``torch.stft`` plus torch matmuls on
+    the same cores. CUDA: the whole batch goes through ``torch.stft`` (cuFFT)
+    and ``cuda_project`` (torch) on ``(B, n_frames, n_freqs)``.
     """
 
-    def _spectra(self, clips, p, project):
+    def _spectra(self, clips, p, cpu_project, cuda_project):
         """Return ``(features (B, n_bins, T) tensor, frame counts (B,) tensor)``."""
         import torch
 
@@ -388,20 +395,26 @@ class _TorchSTFTMixin:
         if torch.device(device).type == "cpu":
             from concurrent.futures import ThreadPoolExecutor
 
+            from threadpoolctl import threadpool_limits
+
             n_threads = min(len(clips), torch.get_num_threads())
             groups = [clips[i::n_threads] for i in range(n_threads)]
-            with ThreadPoolExecutor(n_threads) as pool:
-                done = list(
-                    pool.map(
-                        lambda g: _clip_stfts(g, window, n_fft, hop, project), groups
-                    )
-                )
+
+            def run(group):
+                return _clip_stfts(group, window, n_fft, hop, cpu_project)
+
+            with (
+                threadpool_limits(1, user_api="blas"),
+                ThreadPoolExecutor(n_threads) as pool,
+            ):
+                done = list(pool.map(run, groups))
             feats = [None] * len(clips)
             for i, group in enumerate(done):
                 feats[i::n_threads] = group
-            out = feats[0].new_zeros((len(clips), max(lengths), feats[0].shape[-1]))
+            out = np.zeros((len(clips), max(lengths), feats[0].shape[-1]), np.float32)
             for row, f in zip(out, feats, strict=True):
                 row[: f.shape[0]] = f
+            out = torch.from_numpy(out)
         else:
             batch = np.zeros((len(clips), max(y.size for y in clips)), np.float32)
             for row, y in zip(batch, clips, strict=True):
@@ -411,17 +424,8 @@ class _TorchSTFTMixin:
                 window=torch.from_numpy(window).to(device), center=False,
                 return_complex=True,
             )  # fmt: skip
-            out = project(spec.transpose(1, 2))
+            out = cuda_project(spec.transpose(1, 2))
         return out.transpose(1, 2), torch.tensor(lengths, device=device)
-
-    @staticmethod
-    def _magnitude(spec, power: float):
-        """``|spec| ** power`` as a real tensor of the same shape."""
-        if power == 2.0:
-            return spec.real.square() + spec.imag.square()
-        if power == 1.0:
-            return spec.abs()
-        return spec.abs().pow(power)
 
     @staticmethod
     def _split(S, lengths) -> list[np.ndarray]:
@@ -636,19 +640,24 @@ class MelSpectrogram(_TorchSTFTMixin, _SpectrogramTransformer):
         power = p["power"]
         if power == 2.0:
             # |z|^2 @ fb == [re^2, im^2 interleaved] @ (fb rows repeated): squares
-            # the real view of the STFT in place instead of strided temporaries
+            # the float view of the STFT in place instead of making temporaries
             mel_pairs = _banded_projection(np.repeat(fb, 2, axis=0))
 
-            def project(spec):
-                parts = torch.view_as_real(spec).reshape(*spec.shape[:-1], -1)
-                return mel_pairs(parts.square_())
+            def cpu_project(spec):
+                parts = spec.view(np.float32)
+                return mel_pairs(np.square(parts, out=parts))
         else:
             mel = _banded_projection(fb)
 
-            def project(spec):
-                return mel(self._magnitude(spec, power))
+            def cpu_project(spec):
+                return mel(_power(spec, power).astype(np.float32, copy=False))
 
-        M, lengths = self._spectra(clips, p, project)  # (B, n_mels, T)
+        fb_device = torch.from_numpy(fb).to(resolve_device(self.device))
+
+        def cuda_project(spec):
+            return torch.matmul(_power(spec, power), fb_device)
+
+        M, lengths = self._spectra(clips, p, cpu_project, cuda_project)
         return self._split(_apply_log(M, lengths, **self._log_kwargs(p)), lengths)
 
 
@@ -772,8 +781,10 @@ class STFTSpectrogram(_TorchSTFTMixin, _SpectrogramTransformer):
         return 1 + p["n_fft"] // 2
 
     def _compute(self, clips, p, names):
-        power = p["power"]
-        S, lengths = self._spectra(clips, p, lambda spec: self._magnitude(spec, power))
+        def project(spec):
+            return _power(spec, p["power"])
+
+        S, lengths = self._spectra(clips, p, project, project)  # (B, F, T)
         return self._split(_apply_log(S, lengths, **self._log_kwargs(p)), lengths)
 
 

@@ -6,7 +6,7 @@ import librosa
 import numpy as np
 import pytest
 import torch
-from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from sklearn_music import load_audio
@@ -185,26 +185,33 @@ def test_ref_max_and_linear(rng):
     )
 
 
-def test_stateless_pickle_and_pipeline_memory(tmp_path, rng):
+def test_stateless_pickle_and_pipeline_memory(tmp_path, rng, monkeypatch):
     X = np.stack([_music(rng), _music(rng)])
     mel = MelSpectrogram(n_mels=32)
     unfitted = mel.transform(X)  # stateless: works before fit
     clone = pickle.loads(pickle.dumps(mel.fit(X)))
     np.testing.assert_array_equal(clone.transform(X), unfitted)
-    calls = []
 
-    def flatten(S):
-        calls.append(1)
-        return S.reshape(len(S), -1)
+    computed = []
+    original = MelSpectrogram._compute
 
+    def counting(self, clips, p, names):
+        computed.append(len(clips))
+        return original(self, clips, p, names)
+
+    monkeypatch.setattr(MelSpectrogram, "_compute", counting)
+    flatten = FunctionTransformer(np.reshape, kw_args={"shape": (2, -1)})
     pipe = Pipeline(
-        [("mel", MelSpectrogram(n_mels=16)), ("flat", FunctionTransformer(flatten))],
+        [("mel", MelSpectrogram(n_mels=16)), ("flat", flatten)],
         memory=str(tmp_path),
     )
     first = pipe.fit_transform(X)
-    second = pipe.fit_transform(X)  # the mel step comes from the cache
+    assert computed == [2]
+    second = Pipeline(pipe.steps, memory=str(tmp_path)).fit_transform(X)
+    assert computed == [2]  # the mel step came from the cache
     np.testing.assert_array_equal(first, second)
-    assert make_pipeline(MelSpectrogram(), FunctionTransformer(flatten)).fit(X)
+    pipe.set_params(mel__n_mels=8).fit_transform(X)  # new parameters: recomputed
+    assert computed == [2, 2]
 
 
 def test_verbose_shows_progress(rng, capsys):
