@@ -15,6 +15,7 @@ _LAZY = {
     "AudioInputError": "._io",
     "AudioDecodeError": "._io",
     "AudioFileNotFoundError": "._io",
+    "AudioTypeError": "._io",
     "MelSpectrogram": ".features",
     "STFTSpectrogram": ".features",
     "CQTSpectrogram": ".features",

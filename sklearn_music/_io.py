@@ -47,12 +47,23 @@ class AudioFileNotFoundError(FileNotFoundError, ValueError):
     """Raised when an audio file path does not exist.
 
     It is both a :class:`FileNotFoundError` and a :class:`ValueError`, so code
-    that catches either works.
+    that catches either works. ``filename`` is the (first) missing path; the
+    message lists all of them.
     """
+
+    def __init__(self, message: str, filename: str):
+        super().__init__(2, message, filename)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self):
+        return type(self), (self.message, self.filename)
 
 
 class AudioTypeError(AudioInputError, TypeError):
-    """Raised when an item is neither numeric audio nor a file path.
+    """Raised when ``X`` or an item of it is neither numeric audio nor a path.
 
     It is both an :class:`AudioInputError` (a :class:`ValueError`) and a
     :class:`TypeError`.
@@ -60,8 +71,10 @@ class AudioTypeError(AudioInputError, TypeError):
 
 
 class AudioDecodeError(AudioInputError):
-    """Raised when an audio file exists but cannot be decoded (corrupt or
-    unsupported format)."""
+    """Raised when an audio file exists but cannot be decoded.
+
+    The file is corrupt, truncated or in a format libsndfile does not read.
+    """
 
 
 def _is_path(item) -> bool:
@@ -122,7 +135,7 @@ def load_audio(
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
-        raise AudioFileNotFoundError(2, "Audio file not found", path)
+        raise AudioFileNotFoundError(f"Audio file not found: {path!r}", path)
     try:
         with sf.SoundFile(path) as f:
             native_sr = f.samplerate
@@ -133,7 +146,8 @@ def load_audio(
             y = f.read(frames, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
         raise AudioDecodeError(
-            f"Could not decode audio file {path!r}: {exc}. Supported formats are "
+            f"Could not decode audio file {path!r}: {str(exc).rstrip('.')}. "
+            "Supported formats are "
             "wav, flac, ogg (vorbis/opus), mp3 and the other libsndfile formats."
         ) from exc
     y = y.mean(axis=1, dtype=np.float32) if y.shape[1] > 1 else y[:, 0]
@@ -347,7 +361,7 @@ def _items_from_container(X) -> list:
         if hasattr(X, "__array__") and not isinstance(X, Sequence):
             return _items_from_container(np.asarray(X))
         return list(X)
-    raise AudioInputError(
+    raise AudioTypeError(
         f"Cannot read audio from an object of type {type(X).__name__}; expected a "
         "2-D array, a list of 1-D arrays or a list of file paths."
     )
@@ -411,12 +425,12 @@ def check_audio_input(
         elif item is None or (isinstance(item, float) and np.isnan(item)):
             raise AudioInputError(f"Item {i} of X is missing (got {item!r}).")
         elif isinstance(item, bytes | dict | set):
-            raise AudioInputError(
+            raise AudioTypeError(
                 f"Item {i} of X has type {type(item).__name__}; expected a 1-D "
                 "waveform array or a file path."
             )
         elif np.ndim(item) == 0:
-            raise AudioInputError(
+            raise AudioTypeError(
                 f"Item {i} of X is a scalar ({item!r}); expected a 1-D waveform "
                 "array or a file path. A 1-D list of numbers is one clip: wrap it "
                 "as [clip]."
@@ -427,6 +441,6 @@ def check_audio_input(
         shown = ", ".join(repr(p) for p in missing[:5])
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
         raise AudioFileNotFoundError(
-            2, f"{len(missing)} audio file(s) not found: {shown}{more}", missing[0]
+            f"{len(missing)} audio file(s) not found: {shown}{more}", missing[0]
         )
     return AudioSource(items, sr=int(sr), duration=duration, pcm_scale=pcm_scale)

@@ -53,6 +53,7 @@ def test_missing_file_lists_paths(tmp_path, audio_files):
         check_audio_input([str(audio_files["wav"]), *missing], sr=22050)
     assert "nope.wav" in str(info.value) and "gone.flac" in str(info.value)
     assert isinstance(info.value, FileNotFoundError)
+    assert info.value.errno == 2 and info.value.filename.endswith("nope.wav")
     assert isinstance(info.value, ValueError)
 
 

@@ -103,6 +103,10 @@ _DEFAULTS = dict(
     log_gain=1.0,
 )  # fmt: skip
 
+#: Run the CUDA code path (torch.stft + torch projections) on the CPU too.
+#: For tests of that path on machines without a GPU; not a user setting.
+_TORCH_PATH_ON_CPU = False
+
 _PAD_MODES = {"constant", "reflect", "edge", "symmetric", "wrap", "linear_ramp",
               "maximum", "mean", "median", "minimum"}  # fmt: skip
 
@@ -392,7 +396,7 @@ class _TorchSTFTMixin:
             clips = [np.pad(y, n_fft // 2, mode=p["pad_mode"]) for y in clips]
         lengths = [1 + (y.size - n_fft) // hop for y in clips]
         window = _window(p["window"], n_fft, p["win_length"])
-        if torch.device(device).type == "cpu":
+        if torch.device(device).type == "cpu" and not _TORCH_PATH_ON_CPU:
             from concurrent.futures import ThreadPoolExecutor
 
             from threadpoolctl import threadpool_limits
@@ -614,9 +618,14 @@ class MelSpectrogram(_TorchSTFTMixin, _SpectrogramTransformer):
         return p["n_mels"]
 
     def mel_filterbank(self) -> np.ndarray:
-        """Mel filterbank ``(n_mels, 1 + n_fft // 2)`` applied to the power spectrum.
+        """Mel filterbank applied to the power spectrum.
 
         Built by :func:`librosa.filters.mel` with the resolved parameters.
+
+        Returns
+        -------
+        filterbank : ndarray of shape (n_mels, 1 + n_fft // 2), dtype float32
+            Row ``m`` holds the weights of mel band ``m`` over the FFT bins.
         """
         import librosa
 
@@ -941,6 +950,18 @@ class CQTSpectrogram(_SpectrogramTransformer):
         self.pcm_scale = pcm_scale
 
     def resolved_params(self) -> dict:
+        """CQT parameters after applying the defaults.
+
+        ``fmin`` left at ``None`` becomes C1 (32.70 Hz), ``hop_length`` 512,
+        and the log-stage parameters take the same defaults as
+        :class:`MelSpectrogram`.
+
+        Returns
+        -------
+        params : dict
+            Concrete values, including the CQT-specific ``bins_per_octave``,
+            ``filter_scale``, ``cqt_norm``, ``sparsity`` and ``res_type``.
+        """
         import librosa
 
         p = super().resolved_params()

@@ -1,0 +1,98 @@
+"""``.. bench-results:: <name>``: measurements read from the repository.
+
+Renders every ``benchmarks/results/<name>*.json`` as a table at build time, so
+the documentation quotes the last run of the benchmark and never a number
+typed by hand. Without result files it says so.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from docutils import nodes
+from docutils.statemachine import StringList
+from sphinx.util.docutils import SphinxDirective
+
+RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
+
+#: (key in the JSON file, row label, format)
+FIELDS = [
+    ("device", "device", "{}"),
+    ("cuda_device", "GPU", "{}"),
+    ("torch_threads", "PyTorch CPU threads", "{}"),
+    ("data", "clips", "{}"),
+    ("n_clips", "number of clips", "{}"),
+    ("seconds", "seconds per clip", "{:g}"),
+    ("batch_size", "batch_size", "{}"),
+    ("librosa_loop_s", "librosa, one clip at a time (s)", "{:.2f}"),
+    ("ours_s", "MelSpectrogram (s)", "{:.2f}"),
+    ("speedup", "speed-up", "{:.1f} x"),
+    ("parity_max_abs_db", "largest difference from librosa (dB)", "{:.1e}"),
+    ("torch", "torch version", "{}"),
+    ("librosa", "librosa version", "{}"),
+]
+
+
+class BenchResults(SphinxDirective):
+    required_arguments = 1
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        name = self.arguments[0]
+        files = sorted(RESULTS.glob(f"{name}*.json"))
+        if not files:
+            para = nodes.paragraph(
+                text=f"No results yet: benchmarks/results/{name}*.json does not exist."
+            )
+            return [para]
+        runs = []
+        for path in files:
+            self.env.note_dependency(str(path))
+            runs.append((path.name, json.loads(path.read_text())))
+        if all(isinstance(data.get("results"), list) for _, data in runs):
+            return self._results_tables(runs)
+        lines = [".. list-table::", "   :header-rows: 1", ""]
+        lines.append("   * - ")
+        lines += [f"     - ``{file}``" for file, _ in runs]
+        for key, label, fmt in FIELDS:
+            if not any(data.get(key) is not None for _, data in runs):
+                continue
+            lines.append(f"   * - {label}")
+            for _, data in runs:
+                value = data.get(key)
+                lines.append(f"     - {'' if value is None else fmt.format(value)}")
+        container = nodes.container()
+        self.state.nested_parse(StringList(lines, source=name), 0, container)
+        return container.children
+
+    def _results_tables(self, runs) -> list[nodes.Node]:
+        """Files holding a list of result rows: one table per file."""
+        out: list[nodes.Node] = []
+        for file, data in runs:
+            rows = data["results"]
+            columns = list(dict.fromkeys(key for row in rows for key in row))
+            lines = [f"``{file}``", ""]
+            context = {**data.get("audio", {}), **data.get("machine", {})}
+            if context:
+                lines += [
+                    ", ".join(f"{key}: {value}" for key, value in context.items()),
+                    "",
+                ]
+            lines += [".. list-table::", "   :header-rows: 1", ""]
+            lines.append(f"   * - {columns[0]}")
+            lines += [f"     - {col}" for col in columns[1:]]
+            for row in rows:
+                cells = [str(row.get(col, "")) for col in columns]
+                lines.append(f"   * - {cells[0]}")
+                lines += [f"     - {cell}" for cell in cells[1:]]
+            lines.append("")
+            container = nodes.container()
+            self.state.nested_parse(StringList(lines, source=file), 0, container)
+            out += container.children
+        return out
+
+
+def setup(app):
+    app.add_directive("bench-results", BenchResults)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
