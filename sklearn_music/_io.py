@@ -318,11 +318,16 @@ def _items_from_container(X) -> list:
     except ImportError:  # pragma: no cover - pandas is a dependency
         pd = None
     if pd is not None and isinstance(X, pd.DataFrame):
+        if X.shape[1] > 1 and all(
+            pd.api.types.is_numeric_dtype(dtype) for dtype in X.dtypes
+        ):
+            return _items_from_container(X.to_numpy())  # rows are waveforms
         if X.shape[1] != 1:
             raise AudioInputError(
-                f"A DataFrame input must have exactly one column of audio (file "
-                f"paths or arrays); got {X.shape[1]} columns {list(X.columns)}. "
-                "Select it, e.g. X=df['path']."
+                f"A DataFrame input must have one column of audio (file paths or "
+                f"arrays) or only numeric columns (one waveform per row); got "
+                f"{X.shape[1]} columns {list(X.columns)}. Select the audio column, "
+                "e.g. X=df['path']."
             )
         X = X.iloc[:, 0]
     if pd is not None and isinstance(X, pd.Series):
@@ -365,6 +370,45 @@ def _items_from_container(X) -> list:
         f"Cannot read audio from an object of type {type(X).__name__}; expected a "
         "2-D array, a list of 1-D arrays or a list of file paths."
     )
+
+
+def check_clip_length(estimator, X, source: AudioSource, *, reset: bool) -> None:
+    """Record or check the common clip length of in-memory waveforms.
+
+    When every clip given to ``fit`` is an in-memory array of one length (a
+    2-D array, or a list of equal-length clips), that length is what
+    scikit-learn calls ``n_features_in_`` and is recorded (``reset``);
+    otherwise (ragged clips, file paths) it is forgotten. Afterwards a 2-D
+    array of another width is refused, with a message saying how to pass
+    clips of other lengths: lists of clips and paths are never refused.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The component; ``n_features_in_`` is set on it.
+    X : object
+        The audio input.
+    source : AudioSource
+        ``X`` as checked by :func:`check_audio_input`.
+    reset : bool
+        Whether this is ``fit``.
+    """
+    is_2d = isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind in "fiuO"
+    if reset:
+        lengths = {None if _is_path(c) else len(c) for c in source.items}
+        if len(lengths) == 1 and None not in lengths:
+            estimator.n_features_in_ = lengths.pop()
+        elif hasattr(estimator, "n_features_in_"):
+            del estimator.n_features_in_
+        return
+    expected = getattr(estimator, "n_features_in_", None)
+    if is_2d and expected is not None and X.shape[1] != expected:
+        raise AudioInputError(
+            f"X has {X.shape[1]} features, but {type(estimator).__name__} is "
+            f"expecting {expected} features as input: a 2-D array holds clips of "
+            f"one length, and fit saw {expected} samples per clip. Pass clips of "
+            "other lengths as a list of 1-D arrays (or file paths)."
+        )
 
 
 def check_audio_input(

@@ -19,6 +19,15 @@ def _real_audio_dir() -> Path | None:
     return path if path.is_dir() and any(path.glob("*.flac")) else None
 
 
+def pytest_configure(config):
+    """Under pytest-xdist each worker gets one torch thread: two workers with
+    two threads each on two cores make tiny networks many times slower."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        import torch
+
+        torch.set_num_threads(1)
+
+
 @pytest.fixture(autouse=True)
 def _seed():
     """Seed numpy's and torch's global generators before every test."""

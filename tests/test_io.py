@@ -133,7 +133,7 @@ def test_iter_batches_order_and_parallel(audio_files):
         ([np.ones(5), 3.0], "Item 1 of X is a scalar"),
         ([np.ones(3, dtype=bool)], "boolean"),
         ([np.ones(3) + 1j], "Complex data not supported"),
-        (pd.DataFrame({"a": ["x"], "b": ["y"]}), "exactly one column"),
+        (pd.DataFrame({"a": ["x"], "b": ["y"]}), "one column of audio"),
         ("song.wav", "single path"),
         (sp.csr_matrix(np.ones((2, 3))), "Sparse input is not supported"),
         (42, "Cannot read audio"),
@@ -185,3 +185,22 @@ def test_subset_keeps_original_positions_in_errors(tmp_path):
     with pytest.raises(AudioInputError, match=r"quiet\.wav' \(item 2\)"):
         part[0]
     assert part.subset([1]).describe(0) == "clip 1"
+
+
+def test_numeric_dataframe_rows_are_waveforms(rng):
+    frame = pd.DataFrame(rng.standard_normal((3, 50)))
+    got = _read_all(check_audio_input(frame, sr=8000))
+    np.testing.assert_allclose(np.stack(got), frame.to_numpy().astype(np.float32))
+
+
+def test_clip_length_recorded_only_for_equal_length_arrays(rng):
+    from sklearn_music.features import MelSpectrogram
+
+    mel = MelSpectrogram(n_mels=8).fit(rng.standard_normal((2, 4096)))
+    assert mel.n_features_in_ == 4096
+    with pytest.raises(AudioInputError, match="expecting 4096 features"):
+        mel.transform(rng.standard_normal((2, 2048)))
+    assert mel.transform([rng.standard_normal(2048)]).shape[0] == 1  # lists: ok
+    mel.fit([rng.standard_normal(4096), rng.standard_normal(2048)])  # ragged
+    assert not hasattr(mel, "n_features_in_")
+    assert mel.transform(rng.standard_normal((1, 1000))).shape[0] == 1

@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._io import AudioSource, check_audio_input
+from .._io import AudioSource, check_audio_input, check_clip_length
 
 __all__ = ["AudioTransformerMixin", "resolve_device"]
 
@@ -65,10 +65,14 @@ class AudioTransformerMixin(TransformerMixin, BaseEstimator):
         """Sampling rate audio is read at (after presets are resolved)."""
         return self.sr
 
-    def _audio_source(self, X) -> AudioSource:
-        return check_audio_input(
+    def _audio_source(self, X, *, reset: bool | None = None) -> AudioSource:
+        """Check ``X``; with ``reset`` True/False also record/check its length."""
+        source = check_audio_input(
             X, sr=self._target_sr(), duration=self.duration, pcm_scale=self.pcm_scale
         )
+        if reset is not None:
+            check_clip_length(self, X, source, reset=reset)
+        return source
 
     def fit(self, X, y=None):
         """Validate the parameters and the input; nothing is learned.
@@ -83,15 +87,13 @@ class AudioTransformerMixin(TransformerMixin, BaseEstimator):
         Returns
         -------
         self : object
-            This transformer. When ``X`` is a 2-D array, ``n_features_in_``
-            records its clip length in samples; it is informational only, since
-            ``transform`` accepts clips of any length.
+            This transformer. When all clips of ``X`` are arrays of one length
+            (e.g. a 2-D array), ``n_features_in_`` records it, and
+            ``transform`` then refuses 2-D arrays of another width (lists of
+            clips of any length, and paths, are always accepted).
         """
         self._validate_params()
-        self._audio_source(X)
-        if isinstance(X, np.ndarray) and X.ndim == 2:
-            # informational only: clips of any length are accepted later
-            self.n_features_in_ = X.shape[1]
+        self._audio_source(X, reset=True)
         return self
 
     def _progress(self, total: int):

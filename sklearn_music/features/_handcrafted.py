@@ -785,7 +785,7 @@ class HandcraftedFeatures(AudioTransformerMixin):
 
         self._validate_params()
         analysis = self._analysis()
-        source = self._audio_source(X)
+        source = self._audio_source(X, reset=False)
         n_clips = len(source)
         out = np.empty((n_clips, len(self._names())), dtype=np.float64)
         rows = Parallel(n_jobs=self.n_jobs, return_as="generator")(

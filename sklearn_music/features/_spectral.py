@@ -279,7 +279,7 @@ class _SpectrogramTransformer(AudioTransformerMixin):
         """
         self._validate_params()
         p = self.resolved_params()
-        source = self._audio_source(X)
+        source = self._audio_source(X, reset=False)
         n_bins = self._n_bins(p)
         fill = np.nan if self.fill_value is None else self.fill_value
         fixed_frames = (
