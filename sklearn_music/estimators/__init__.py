@@ -1,10 +1,36 @@
-"""Estimators: classifiers, taggers and regressors for clip-level features
-and spectrograms.
+"""Estimators: classifiers and taggers for clip-level features and audio.
 
-This module does not import torch or skorch itself; the neural estimators
-load them only when they are used.
+:class:`GaussianMixtureClassifier` works on feature vectors. The neural
+estimators (:class:`CRNNClassifier`, :class:`Conv2DTagger`,
+:class:`Conv1DClassifier`, :class:`SampleCNNClassifier`) are skorch networks;
+they are imported lazily, so this module does not load torch or skorch until
+one of them is used.
 """
+
+import importlib
 
 from ._gmm import GaussianMixtureClassifier
 
-__all__ = ["GaussianMixtureClassifier"]
+_NEURAL = {
+    "CRNNClassifier": "._neural",
+    "Conv2DTagger": "._neural",
+    "Conv1DClassifier": "._neural",
+    "SampleCNNClassifier": "._neural",
+    "MusicNet": "._base",
+    "load_weights": "._base",
+}
+
+__all__ = ["GaussianMixtureClassifier", *_NEURAL]
+
+
+def __getattr__(name):
+    if name == "_ESTIMATORS":  # registry used by load_weights
+        neural = importlib.import_module("._neural", __name__)
+        return {cls: getattr(neural, cls) for cls in neural.__all__}
+    if name in _NEURAL:
+        return getattr(importlib.import_module(_NEURAL[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,241 @@
+"""Input validation, chunking and datasets shared by the neural estimators.
+
+Clips travel as arrays whose last axis is time: spectrograms ``(n_mels,
+n_frames)`` or waveforms ``(n_samples,)``. Spectrogram batches from the
+front-ends may end in NaN padding frames (see
+:func:`sklearn_music.features.frame_lengths`); only the valid frames of a clip
+are ever cropped for training or chunked for prediction, so padding never
+counts as music.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from ..features import frame_lengths
+
+__all__ = [
+    "ChunkDataset",
+    "check_spectrograms",
+    "chunk_plan",
+]
+
+
+def check_spectrograms(X, *, n_mels: int | None, name: str):
+    """Validate spectrogram input and return ``(clips, lengths)``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_clips, n_mels, n_frames) or (n_clips, n_mels)
+        Spectrograms; trailing all-NaN frames are padding. A 2-D array is a
+        batch of single-frame spectrograms (``n_features`` = ``n_mels``). A
+        list of 2-D arrays of different lengths is accepted too.
+    n_mels : int or None
+        Expected number of bands (from ``fit``); ``None`` accepts any.
+    name : str
+        Estimator name for error messages.
+
+    Returns
+    -------
+    clips : list of ndarray of shape (n_mels, length_i), float32
+        Valid frames of each clip (views where possible).
+    lengths : ndarray of shape (n_clips,), int64
+    """
+    if hasattr(X, "tocsr") or type(X).__module__.startswith("scipy.sparse"):
+        raise ValueError(
+            f"{name} does not accept sparse input; pass a dense spectrogram array "
+            "(n_clips, n_mels, n_frames)."
+        )
+    if isinstance(X, list | tuple) and X and all(np.ndim(x) == 2 for x in X):
+        X = _pad_ragged(X, name)
+    try:
+        X = np.asarray(X)
+    except ValueError as exc:
+        raise ValueError(f"{name} could not read X as an array: {exc}") from exc
+    if X.dtype == object:
+        try:
+            X = X.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                f"{name} needs numeric spectrograms; X has elements that are not "
+                f"numbers: argument must be a string or a real number ({exc})"
+            ) from exc
+    if X.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported by {name}.")
+    if X.dtype.kind not in "fiub":
+        raise ValueError(f"{name} needs numeric spectrograms; got dtype {X.dtype}.")
+    if X.ndim in (2, 3) and X.shape[0] == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 "
+            f"is required by {name}."
+        )
+    if X.ndim in (2, 3) and 0 in X.shape[1:]:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 "
+            f"is required by {name}."
+        )
+    if X.ndim == 2:
+        X = X[:, :, np.newaxis]
+    elif X.ndim != 3:
+        hint = (
+            " Pass it through MelSpectrogram first: this estimator takes "
+            "spectrograms, not waveforms."
+            if X.ndim == 1
+            else ""
+        )
+        raise ValueError(
+            f"{name} expects spectrograms of shape (n_clips, n_mels, n_frames) "
+            f"(or (n_clips, n_mels) for single frames); got an array of shape "
+            f"{X.shape}.{hint} Reshape your data if it is a single clip."
+        )
+    if n_mels is not None and X.shape[1] != n_mels:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but {name} is expecting {n_mels} "
+            f"features as input: spectrograms must have the n_mels={n_mels} bands "
+            f"seen in fit (got {X.shape[1]})."
+        )
+    X = X.astype(np.float32, copy=False)
+    if np.isinf(X).any():
+        clip = int(np.flatnonzero(np.isinf(X).any(axis=(1, 2)))[0])
+        raise ValueError(f"Input X contains infinity: clip {clip} of X to {name}.")
+    lengths = frame_lengths(X)
+    nan = np.isnan(X)
+    if nan.any():
+        # NaN is allowed only as whole trailing padding frames
+        inside = nan & (np.arange(X.shape[2])[None, None, :] < lengths[:, None, None])
+        if inside.any():
+            clip = int(np.flatnonzero(inside.any(axis=(1, 2)))[0])
+            raise ValueError(
+                f"Input X contains NaN inside clip {clip} of X to {name}: NaN marks "
+                "padding only when whole frames at the end of a clip are NaN."
+            )
+        empty = np.flatnonzero(lengths == 0)
+        if empty.size:
+            raise ValueError(
+                f"Clip {int(empty[0])} of X to {name} is empty: all its frames are "
+                "NaN padding."
+            )
+    clips = [X[i, :, :n] for i, n in enumerate(lengths)]
+    return clips, lengths
+
+
+def _pad_ragged(arrays, name):
+    bands = {np.shape(a)[0] for a in arrays}
+    if len(bands) > 1:
+        raise ValueError(
+            f"{name}: the spectrograms in X have different numbers of bands "
+            f"{sorted(bands)}; all clips need the same n_mels."
+        )
+    width = max(np.shape(a)[1] for a in arrays)
+    out = np.full((len(arrays), bands.pop(), width), np.nan, dtype=np.float32)
+    for i, a in enumerate(arrays):
+        out[i, :, : np.shape(a)[1]] = a
+    return out
+
+
+def chunk_plan(lengths, chunk: int, max_chunks: int | None = None):
+    """Chunks covering each whole clip, for prediction.
+
+    A clip of ``L >= chunk`` frames gets ``ceil(L / chunk)`` windows of exactly
+    ``chunk`` frames, evenly spaced from its first to its last frame (so they
+    overlap slightly instead of running into padding); ``max_chunks`` caps the
+    count. A shorter clip is one window of its own length.
+
+    Returns
+    -------
+    plan : list of (clip_index, start, length)
+    """
+    plan = []
+    for i, length in enumerate(int(n) for n in lengths):
+        if length <= chunk:
+            plan.append((i, 0, length))
+            continue
+        n = math.ceil(length / chunk)
+        if max_chunks is not None:
+            n = min(n, max_chunks)
+        starts = np.unique(np.linspace(0, length - chunk, n).round().astype(int))
+        plan.extend((i, int(s), chunk) for s in starts)
+    return plan
+
+
+class ChunkDataset(torch.utils.data.Dataset):
+    """Fixed-length crops of variable-length clips, with targets.
+
+    Parameters
+    ----------
+    clips : list of ndarray
+        Arrays whose last axis is time, e.g. ``(n_mels, L_i)`` or ``(L_i,)``.
+    y : ndarray or None
+        Encoded targets (class indices or a float indicator matrix).
+    chunk : int
+        Crop length along time; every clip must be at least this long.
+    random : bool
+        Random crop positions (training) or the centre crop (validation).
+    seed : int
+        Seed of the crop positions and augmentations.
+    augment : callable or None
+        ``augment(x, rng) -> x`` applied to training crops (e.g. SpecAugment).
+    """
+
+    def __init__(self, clips, y, *, chunk, random, seed=0, augment=None):
+        self.clips = clips
+        self.y = y
+        self.chunk = chunk
+        self.random = random
+        self.augment = augment
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        return len(self.clips)
+
+    def subset(self, indices, *, random: bool) -> ChunkDataset:
+        """The clips at ``indices`` as a new dataset (train or validation)."""
+        return ChunkDataset(
+            [self.clips[i] for i in indices],
+            None if self.y is None else self.y[indices],
+            chunk=self.chunk,
+            random=random,
+            seed=int(self.rng.integers(2**31)),
+            augment=self.augment if random else None,
+        )
+
+    def __getitem__(self, i):
+        clip = self.clips[i]
+        length = clip.shape[-1]
+        if self.random:
+            start = int(self.rng.integers(0, length - self.chunk + 1))
+        else:
+            start = (length - self.chunk) // 2
+        x = np.ascontiguousarray(clip[..., start : start + self.chunk])
+        if self.augment is not None:
+            x = self.augment(x, self.rng)
+        x = torch.from_numpy(x)
+        if self.y is None:
+            return x, torch.zeros(())
+        return x, torch.as_tensor(self.y[i])
+
+
+def spec_augment(
+    x: np.ndarray, rng, *, n_freq=2, max_freq=0.15, n_time=2, max_time=0.1
+):
+    """SpecAugment-style masking of a ``(n_mels, n_frames)`` crop.
+
+    Sets ``n_freq`` random bands of up to ``max_freq`` of the bands, and
+    ``n_time`` random spans of up to ``max_time`` of the frames, to the crop's
+    mean (Park et al. 2019, without time warping).
+    """
+    x = x.copy()
+    fill = float(x.mean())
+    n_bins, n_frames = x.shape[-2], x.shape[-1]
+    for _ in range(n_freq):
+        width = int(rng.integers(0, max(1, int(max_freq * n_bins)) + 1))
+        start = int(rng.integers(0, n_bins - width + 1))
+        x[..., start : start + width, :] = fill
+    for _ in range(n_time):
+        width = int(rng.integers(0, max(1, int(max_time * n_frames)) + 1))
+        start = int(rng.integers(0, n_frames - width + 1))
+        x[..., start : start + width] = fill
+    return x

@@ -1,0 +1,330 @@
+"""The four reference architectures as scikit-learn estimators."""
+
+from __future__ import annotations
+
+import torch
+
+from ..models import Conv1DModule, Conv2DModule, CRNNModule, SampleCNNModule
+from ._base import MusicNet
+
+__all__ = [
+    "CRNNClassifier",
+    "Conv1DClassifier",
+    "Conv2DTagger",
+    "SampleCNNClassifier",
+]
+
+_TRAINING_PARAMS = """\
+    param_budget : float or None, default=None
+        Trainable-parameter budget. ``None`` uses the paper's default widths;
+        one of ``1e5, 2.5e5, 5e5, 1e6, 3e6`` uses exactly the widths of Choi
+        et al. (2017), Table 1; any other number scales the widths so the
+        parameter count lands within 2 % of it (see
+        :func:`~sklearn_music.models.architecture_for_budget`). The count is
+        in ``n_params_`` after fit.
+    chunk_size : int or None, default=None
+        Length along time of the training crops and prediction chunks ({unit}).
+        ``None`` uses the shortest training clip. Training draws one random
+        crop of every clip per epoch; prediction averages the probabilities
+        of chunks that cover each whole clip.
+    max_chunks : int or None, default=None
+        Upper bound on the chunks averaged per clip at prediction time.
+    threshold : float, default=0.5
+        Multi-label only: ``predict`` marks a tag when its probability is at
+        least this.
+    criterion : torch loss class or None, default=None
+        ``None`` chooses ``CrossEntropyLoss`` (multi-class) or
+        ``BCEWithLogitsLoss`` (multi-label); the module returns logits.
+    optimizer : torch optimizer class, default=torch.optim.Adam
+        Optimizer; set its options with ``optimizer__*`` (skorch style).
+    lr : float, default=1e-3
+        Learning rate.
+    max_epochs : int, default=20
+        Maximum number of epochs.
+    batch_size : int, default=16
+        Clips per training batch (and chunks per prediction batch).
+    train_split : float, callable or None, default=0.2
+        Validation fraction (stratified for single-label targets; validation
+        uses centre crops), any skorch ``train_split`` callable, or ``None`` to
+        train on everything (which disables early stopping and the LR
+        schedule).
+    patience : int or None, default=5
+        Early stopping on the validation loss after this many epochs without
+        improvement; the best weights are restored. ``None`` disables it.
+    lr_schedule : {{"plateau", "cosine"}} or None, default="plateau"
+        Halve the LR when the validation loss plateaus, or cosine annealing
+        over ``max_epochs``.
+    spec_augment : bool, default=False
+        SpecAugment-style frequency and time masking of training crops
+        (spectrogram models only).
+    mixup_alpha : float, default=0.0
+        Mixup of training batches with a Beta(alpha, alpha) weight; 0 disables.
+    amp : bool, default=False
+        Mixed precision (bfloat16 autocast) on CUDA; ignored on the CPU.
+    callbacks : list of skorch callbacks or None, default=None
+        Extra callbacks, as in skorch.
+    device : str, default="cpu"
+        "cpu", "cuda", "cuda:N" or "auto" (CUDA when available).
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, crops, augmentation and the
+        validation split; with an int, CPU training is reproducible.
+    verbose : int, default=0
+        Print the skorch epoch table when > 0.
+    **kwargs
+        Any other skorch ``NeuralNet`` argument, and ``module__*`` values that
+        override the architecture (widths, dropout, ...).
+"""
+
+_ATTRIBUTES = """\
+    Attributes
+    ----------
+    classes_ : ndarray
+        Class labels, or tag names (indices for an indicator-matrix ``y``).
+    multilabel_ : bool
+        Whether ``y`` was multi-label.
+    n_features_in_ : int
+        {features}
+    chunk_size_ : int
+        Crop and chunk length used.
+    n_params_ : int
+        Trainable parameters of the built module.
+    module_ : torch.nn.Module
+        The trained network.
+    history_ : skorch.History
+        Per-epoch losses and timings.
+"""
+
+
+def _doc(summary: str, *, unit: str, features: str, extra: str = "", tail: str):
+    return (
+        summary
+        + "\n\n    Parameters\n    ----------\n"
+        + extra
+        + _TRAINING_PARAMS.format(unit=unit)
+        + "\n"
+        + _ATTRIBUTES.format(features=features)
+        + tail
+    )
+
+
+_SPEC_FEATURES = "Number of mel bands seen in fit."
+
+
+class _SpectrogramClassifier(MusicNet):
+    _input_kind = "spectrogram"
+
+    def __init__(
+        self,
+        *,
+        module,
+        param_budget=None,
+        chunk_size=None,
+        max_chunks=None,
+        threshold=0.5,
+        criterion=None,
+        optimizer=torch.optim.Adam,
+        lr=1e-3,
+        max_epochs=20,
+        batch_size=16,
+        train_split=0.2,
+        patience=5,
+        lr_schedule="plateau",
+        spec_augment=False,
+        mixup_alpha=0.0,
+        amp=False,
+        callbacks=None,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        **kwargs,
+    ):
+        super().__init__(
+            module,
+            param_budget=param_budget,
+            chunk_size=chunk_size,
+            max_chunks=max_chunks,
+            threshold=threshold,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            train_split=train_split,
+            patience=patience,
+            lr_schedule=lr_schedule,
+            spec_augment=spec_augment,
+            mixup_alpha=mixup_alpha,
+            amp=amp,
+            callbacks=callbacks,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+            **kwargs,
+        )
+
+
+class CRNNClassifier(_SpectrogramClassifier):
+    _architecture = "crnn"
+
+    def __init__(self, *, module=CRNNModule, **kwargs):
+        super().__init__(module=module, **kwargs)
+
+
+CRNNClassifier.__doc__ = _doc(
+    """Convolutional recurrent network (Choi et al. 2017) for music
+    classification and tagging.
+
+    Four 3x3 convolution blocks summarise local spectro-temporal patterns and
+    a two-layer GRU reads the resulting sequence; its last hidden state feeds
+    the output layer. Takes spectrograms ``(n_clips, n_mels, n_frames)`` (the
+    output of :class:`~sklearn_music.features.MelSpectrogram`), multi-class
+    labels or multi-label tags.
+""",
+    unit="frames",
+    features=_SPEC_FEATURES,
+    extra="""\
+    module : torch.nn.Module class, default=CRNNModule
+        The network; receives ``n_mels``, ``n_outputs`` and the widths.
+""",
+    tail="""
+    See Also
+    --------
+    Conv2DTagger, Conv1DClassifier, SampleCNNClassifier
+
+    References
+    ----------
+    .. [1] K. Choi, G. Fazekas, M. Sandler and K. Cho, "Convolutional recurrent
+       neural networks for music classification", ICASSP 2017.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn_music.datasets import make_music
+    >>> from sklearn_music.estimators import CRNNClassifier
+    >>> from sklearn_music.features import MelSpectrogram
+    >>> X, y = make_music(24, n_classes=2, duration=1.5, random_state=0)
+    >>> pipe = make_pipeline(
+    ...     MelSpectrogram(n_mels=96),
+    ...     CRNNClassifier(param_budget=1e5, max_epochs=2, random_state=0),
+    ... )
+    >>> pipe.fit(X, y).predict(X[:3]).shape
+    (3,)
+""",
+)
+
+
+class Conv2DTagger(_SpectrogramClassifier):
+    _architecture = "conv2d"
+
+    def __init__(self, *, module=Conv2DModule, **kwargs):
+        super().__init__(module=module, **kwargs)
+
+
+Conv2DTagger.__doc__ = _doc(
+    """Fully convolutional 2-D network (Choi et al. 2016) for music tagging.
+
+    Five 3x3 convolution blocks with max-pooling reduce the spectrogram to a
+    1x1 map that feeds the output layer. Works for multi-label tagging (its
+    original task) and multi-class classification.
+""",
+    unit="frames",
+    features=_SPEC_FEATURES,
+    extra="""\
+    module : torch.nn.Module class, default=Conv2DModule
+        The network; receives ``n_mels``, ``n_outputs`` and the widths.
+""",
+    tail="""
+    See Also
+    --------
+    CRNNClassifier, Conv1DClassifier
+
+    References
+    ----------
+    .. [1] K. Choi, G. Fazekas and M. Sandler, "Automatic tagging using deep
+       convolutional neural networks", ISMIR 2016.
+""",
+)
+
+
+class Conv1DClassifier(_SpectrogramClassifier):
+    _architecture = "conv1d"
+
+    def __init__(self, *, module=Conv1DModule, **kwargs):
+        super().__init__(module=module, **kwargs)
+
+
+Conv1DClassifier.__doc__ = _doc(
+    """1-D convolutional network along time (Dieleman & Schrauwen 2014).
+
+    Convolutions with 1x8 kernels run along time on every mel band; two fully
+    connected layers combine the bands. The "k1c2" model of Choi et al.
+    (2017), Table 1.
+""",
+    unit="frames",
+    features=_SPEC_FEATURES,
+    extra="""\
+    module : torch.nn.Module class, default=Conv1DModule
+        The network; receives ``n_mels``, ``n_outputs`` and the widths.
+""",
+    tail="""
+    See Also
+    --------
+    CRNNClassifier, Conv2DTagger
+
+    References
+    ----------
+    .. [1] S. Dieleman and B. Schrauwen, "End-to-end learning for music audio",
+       ICASSP 2014.
+""",
+)
+
+
+class SampleCNNClassifier(MusicNet):
+    _architecture = "samplecnn"
+    _input_kind = "waveform"
+
+    def __init__(
+        self,
+        *,
+        module=SampleCNNModule,
+        sr=22050,
+        pcm_scale=None,
+        chunk_size=59049,
+        **kwargs,
+    ):
+        super().__init__(module, chunk_size=chunk_size, **kwargs)
+        self.sr = sr
+        self.pcm_scale = pcm_scale
+
+
+SampleCNNClassifier.__doc__ = _doc(
+    """Sample-level CNN on raw waveforms (Lee et al. 2017).
+
+    A strided convolution and nine blocks of size-3 convolutions with
+    max-pooling by 3 turn 59,049 samples (2.7 s at 22,050 Hz) into one frame.
+    Takes audio in any form the input layer reads: a 2-D waveform array,
+    ragged clips or file paths (decoded at ``sr``).
+""",
+    unit="samples; default 59049",
+    features="Clip length in samples of a 2-D array seen in fit (informational).",
+    extra="""\
+    module : torch.nn.Module class, default=SampleCNNModule
+        The network; receives ``n_outputs`` and the widths.
+    sr : int, default=22050
+        Sampling rate of array input; files are resampled to it.
+    pcm_scale : "dtype", float or None, default=None
+        How integer sample arrays are scaled (see
+        :func:`~sklearn_music.check_audio_input`).
+""",
+    tail="""
+    See Also
+    --------
+    CRNNClassifier
+
+    References
+    ----------
+    .. [1] J. Lee, J. Park, K. L. Kim and J. Nam, "Sample-level deep
+       convolutional neural networks for music auto-tagging using raw
+       waveforms", SMC 2017.
+""",
+)
