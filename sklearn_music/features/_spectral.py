@@ -319,8 +319,8 @@ class _SpectrogramTransformer(AudioTransformerMixin):
         return {k: p[k] for k in ("log", "ref", "amin", "top_db", "log_gain")}
 
 
-def _clip_stfts(clips, window: np.ndarray, n_fft: int, hop: int, project):
-    """``project(STFT)`` of each already padded clip, reusing one frame buffer.
+def _clip_stfts(clips, window: np.ndarray, n_fft: int, hop: int, project, pad):
+    """``project(STFT)`` of each clip after ``pad``, reusing one frame buffer.
 
     The FFT is scipy's pocketfft on float32 frames; it releases the GIL, so
     several calls run on threads at once. Reusing the windowed-frame buffer
@@ -328,6 +328,7 @@ def _clip_stfts(clips, window: np.ndarray, n_fft: int, hop: int, project):
     """
     import scipy.fft
 
+    clips = [pad(y) for y in clips]
     n_frames = [1 + (y.size - n_fft) // hop for y in clips]
     buffer = np.empty((max(n_frames), n_fft), dtype=np.float32)
     out = []
@@ -392,9 +393,12 @@ class _TorchSTFTMixin:
 
         device = resolve_device(self.device)
         n_fft, hop = p["n_fft"], p["hop_length"]
-        if p["center"]:
-            clips = [np.pad(y, n_fft // 2, mode=p["pad_mode"]) for y in clips]
-        lengths = [1 + (y.size - n_fft) // hop for y in clips]
+        margin = n_fft // 2 if p["center"] else 0
+
+        def pad(y):  # centre the frames as librosa does (run on worker threads)
+            return np.pad(y, margin, mode=p["pad_mode"]) if margin else y
+
+        lengths = [1 + (y.size + 2 * margin - n_fft) // hop for y in clips]
         window = _window(p["window"], n_fft, p["win_length"])
         if torch.device(device).type == "cpu" and not _TORCH_PATH_ON_CPU:
             from concurrent.futures import ThreadPoolExecutor
@@ -405,7 +409,7 @@ class _TorchSTFTMixin:
             groups = [clips[i::n_threads] for i in range(n_threads)]
 
             def run(group):
-                return _clip_stfts(group, window, n_fft, hop, cpu_project)
+                return _clip_stfts(group, window, n_fft, hop, cpu_project, pad)
 
             with (
                 threadpool_limits(1, user_api="blas"),
@@ -420,6 +424,7 @@ class _TorchSTFTMixin:
                 row[: f.shape[0]] = f
             out = torch.from_numpy(out)
         else:
+            clips = [pad(y) for y in clips]
             batch = np.zeros((len(clips), max(y.size for y in clips)), np.float32)
             for row, y in zip(batch, clips, strict=True):
                 row[: y.size] = y
