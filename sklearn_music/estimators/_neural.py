@@ -202,7 +202,7 @@ CRNNClassifier.__doc__ = _doc(
     >>> from sklearn_music.datasets import make_music
     >>> from sklearn_music.estimators import CRNNClassifier
     >>> from sklearn_music.features import MelSpectrogram
-    >>> X, y = make_music(24, n_classes=2, duration=1.5, random_state=0)
+    >>> X, y = make_music(24, n_classes=2, duration=3.0, random_state=0)
     >>> pipe = make_pipeline(
     ...     MelSpectrogram(n_mels=96),
     ...     CRNNClassifier(param_budget=1e5, max_epochs=2, random_state=0),
