@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import torch
-
 from ..models import Conv1DModule, Conv2DModule, CRNNModule, SampleCNNModule
 from ._base import MusicNet
 
@@ -110,64 +108,11 @@ def _doc(summary: str, *, unit: str, features: str, extra: str = "", tail: str):
 _SPEC_FEATURES = "Number of mel bands seen in fit."
 
 
-class _SpectrogramClassifier(MusicNet):
-    _input_kind = "spectrogram"
-
-    def __init__(
-        self,
-        *,
-        module,
-        param_budget=None,
-        chunk_size=None,
-        max_chunks=None,
-        threshold=0.5,
-        criterion=None,
-        optimizer=torch.optim.Adam,
-        lr=1e-3,
-        max_epochs=20,
-        batch_size=16,
-        train_split=0.2,
-        patience=5,
-        lr_schedule="plateau",
-        spec_augment=False,
-        mixup_alpha=0.0,
-        amp=False,
-        callbacks=None,
-        device="cpu",
-        random_state=None,
-        verbose=0,
-        **kwargs,
-    ):
-        super().__init__(
-            module,
-            param_budget=param_budget,
-            chunk_size=chunk_size,
-            max_chunks=max_chunks,
-            threshold=threshold,
-            criterion=criterion,
-            optimizer=optimizer,
-            lr=lr,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            train_split=train_split,
-            patience=patience,
-            lr_schedule=lr_schedule,
-            spec_augment=spec_augment,
-            mixup_alpha=mixup_alpha,
-            amp=amp,
-            callbacks=callbacks,
-            device=device,
-            random_state=random_state,
-            verbose=verbose,
-            **kwargs,
-        )
-
-
-class CRNNClassifier(_SpectrogramClassifier):
+class CRNNClassifier(MusicNet):
     _architecture = "crnn"
 
     def __init__(self, *, module=CRNNModule, **kwargs):
-        super().__init__(module=module, **kwargs)
+        super().__init__(module, **kwargs)
 
 
 CRNNClassifier.__doc__ = _doc(
@@ -213,11 +158,11 @@ CRNNClassifier.__doc__ = _doc(
 )
 
 
-class Conv2DTagger(_SpectrogramClassifier):
+class Conv2DTagger(MusicNet):
     _architecture = "conv2d"
 
     def __init__(self, *, module=Conv2DModule, **kwargs):
-        super().__init__(module=module, **kwargs)
+        super().__init__(module, **kwargs)
 
 
 Conv2DTagger.__doc__ = _doc(
@@ -246,11 +191,11 @@ Conv2DTagger.__doc__ = _doc(
 )
 
 
-class Conv1DClassifier(_SpectrogramClassifier):
+class Conv1DClassifier(MusicNet):
     _architecture = "conv1d"
 
     def __init__(self, *, module=Conv1DModule, **kwargs):
-        super().__init__(module=module, **kwargs)
+        super().__init__(module, **kwargs)
 
 
 Conv1DClassifier.__doc__ = _doc(

@@ -173,6 +173,41 @@ def check_spectrogram(
         )
 
 
+class SpectrogramModule(nn.Module):
+    """Shared interface of the spectrogram models.
+
+    Subclasses set ``n_mels``, ``n_frames``, ``_min_frames``, ``dropout`` and
+    ``output`` in ``__init__`` and implement ``_embed`` on a checked input;
+    this class provides :meth:`embed` (input checks first), :meth:`forward`
+    (dropout and the output layer on the embedding) and
+    ``min_input_length``.
+    """
+
+    @property
+    def min_input_length(self) -> int:
+        """Fewest input frames accepted (the product of the time pools)."""
+        return self._min_frames
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """Penultimate representation ``(batch, embedding_dim)`` of
+        ``(batch, n_mels, n_frames)`` spectrograms (see the class docs)."""
+        check_spectrogram(
+            type(self).__name__,
+            x,
+            n_mels=self.n_mels,
+            min_frames=self._min_frames,
+            n_frames=self.n_frames,
+        )
+        return self._embed(x)
+
+    def _embed(self, x: torch.Tensor) -> torch.Tensor:  # pragma: no cover
+        raise NotImplementedError
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits ``(batch, n_outputs)`` for a ``(batch, n_mels, n_frames)`` input."""
+        return self.output(self.dropout(self.embed(x)))
+
+
 class ConvBlock2d(nn.Sequential):
     """Convolution ('same' padding) + BatchNorm + activation + max-pool + dropout.
 

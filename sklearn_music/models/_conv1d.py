@@ -10,10 +10,10 @@ from torch import nn
 from ._blocks import (
     ConvBlock2d,
     InputNorm,
+    SpectrogramModule,
     check_input_norm,
     check_positive_int,
     check_rate,
-    check_spectrogram,
     check_widths,
     make_activation,
 )
@@ -21,7 +21,7 @@ from ._blocks import (
 __all__ = ["Conv1DModule"]
 
 
-class Conv1DModule(nn.Module):
+class Conv1DModule(SpectrogramModule):
     """1-D convolutions along time, then fully connected layers.
 
     "Conv1D" of Choi et al. 2017, after Dieleman & Schrauwen 2014: four
@@ -153,23 +153,7 @@ class Conv1DModule(nn.Module):
         self.dropout = nn.Dropout(check_rate("dropout", dropout))
         self.output = nn.Linear(in_features, self.n_outputs)
 
-    @property
-    def min_input_length(self) -> int:
-        """Fewest input frames accepted (the product of the pools)."""
-        return self._min_frames
-
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
+    def _embed(self, x: torch.Tensor) -> torch.Tensor:
         """Output of the last fully connected layer, ``(batch, embedding_dim)``."""
-        check_spectrogram(
-            type(self).__name__,
-            x,
-            n_mels=self.n_mels,
-            min_frames=self._min_frames,
-            n_frames=self.n_frames,
-        )
         x = self.conv(self.input_norm(x).unsqueeze(1))  # (batch, ch, n_mels, time)
         return self.fc(self.time_pool(x).flatten(1))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits ``(batch, n_outputs)`` for a ``(batch, n_mels, n_frames)`` input."""
-        return self.output(self.dropout(self.embed(x)))

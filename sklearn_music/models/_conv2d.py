@@ -10,19 +10,19 @@ from torch import nn
 from ._blocks import (
     ConvBlock2d,
     InputNorm,
+    SpectrogramModule,
     cap_freq_pools,
     check_input_norm,
     check_pools,
     check_positive_int,
     check_rate,
-    check_spectrogram,
     check_widths,
 )
 
 __all__ = ["Conv2DModule"]
 
 
-class Conv2DModule(nn.Module):
+class Conv2DModule(SpectrogramModule):
     """Fully convolutional network (FCN) of 3x3 convolutions for music tagging.
 
     Five 2-D convolution blocks whose max-pools reduce a 96 x 1366 mel
@@ -142,23 +142,7 @@ class Conv2DModule(nn.Module):
         self.dropout = nn.Dropout(check_rate("dropout", dropout))
         self.output = nn.Linear(in_channels, self.n_outputs)
 
-    @property
-    def min_input_length(self) -> int:
-        """Fewest input frames accepted (the product of the time pools)."""
-        return self._min_frames
-
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
+    def _embed(self, x: torch.Tensor) -> torch.Tensor:
         """The 1 x 1 map after the last block, flattened: ``(batch, embedding_dim)``."""
-        check_spectrogram(
-            type(self).__name__,
-            x,
-            n_mels=self.n_mels,
-            min_frames=self._min_frames,
-            n_frames=self.n_frames,
-        )
         x = self.conv(self.input_norm(x).unsqueeze(1))
         return self.global_pool(x).flatten(1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits ``(batch, n_outputs)`` for a ``(batch, n_mels, n_frames)`` input."""
-        return self.output(self.dropout(self.embed(x)))

@@ -10,19 +10,19 @@ from torch import nn
 from ._blocks import (
     ConvBlock2d,
     InputNorm,
+    SpectrogramModule,
     cap_freq_pools,
     check_input_norm,
     check_pools,
     check_positive_int,
     check_rate,
-    check_spectrogram,
     check_widths,
 )
 
 __all__ = ["CRNNModule"]
 
 
-class CRNNModule(nn.Module):
+class CRNNModule(SpectrogramModule):
     """Convolutional recurrent network (CRNN) for music tagging.
 
     A 2-D CNN front-end (four 3x3 convolution blocks) followed by a two-layer
@@ -153,27 +153,11 @@ class CRNNModule(nn.Module):
         self.dropout = nn.Dropout(check_rate("dropout", dropout))
         self.output = nn.Linear(in_channels, self.n_outputs)
 
-    @property
-    def min_input_length(self) -> int:
-        """Fewest input frames accepted (the product of the time pools)."""
-        return self._min_frames
-
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
+    def _embed(self, x: torch.Tensor) -> torch.Tensor:
         """Last hidden state of the last GRU layer, ``(batch, embedding_dim)``."""
-        check_spectrogram(
-            type(self).__name__,
-            x,
-            n_mels=self.n_mels,
-            min_frames=self._min_frames,
-            n_frames=self.n_frames,
-        )
         x = self.input_norm(x)
         x = self.conv(x.unsqueeze(1))  # (batch, channels, freq, time)
         x = self.freq_pool(x).squeeze(2).transpose(1, 2)  # (batch, time, channels)
         for gru in self.gru:
             x, hidden = gru(x)
         return hidden[-1]
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits ``(batch, n_outputs)`` for a ``(batch, n_mels, n_frames)`` input."""
-        return self.output(self.dropout(self.embed(x)))
