@@ -195,9 +195,9 @@ def test_stateless_pickle_and_pipeline_memory(tmp_path, rng, monkeypatch):
     computed = []
     original = MelSpectrogram._compute
 
-    def counting(self, clips, p, names):
+    def counting(self, clips, p, names, dest=None):
         computed.append(len(clips))
-        return original(self, clips, p, names)
+        return original(self, clips, p, names, dest)
 
     monkeypatch.setattr(MelSpectrogram, "_compute", counting)
     flatten = FunctionTransformer(np.reshape, kw_args={"shape": (2, -1)})
