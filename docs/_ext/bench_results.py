@@ -93,6 +93,58 @@ class BenchResults(SphinxDirective):
         return out
 
 
+class Table1Times(SphinxDirective):
+    """``.. table1-times::``: Choi et al. (2017) Table 1 next to our run.
+
+    One row per parameter budget and one column per architecture; each cell
+    gives the parameter count of our model, the measured training seconds per
+    2,500 samples from ``benchmarks/results/bench_table1.json`` and the
+    paper's (GPU, 2017) seconds and AUC.
+    """
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        path = RESULTS / "bench_table1.json"
+        if not path.exists():
+            return [nodes.paragraph(text=f"No results yet: {path.name} is missing.")]
+        self.env.note_dependency(str(path))
+        data = json.loads(path.read_text())
+        cells = {(c["arch"], c["budget"]): c for c in data["cells"]}
+        archs = list(dict.fromkeys(c["arch"] for c in data["cells"]))
+        budgets = sorted({c["budget"] for c in data["cells"]})
+        names = {"conv1d": "Conv1D", "conv2d": "Conv2D", "crnn": "CRNN"}
+        lines = [
+            f"Measured on {data.get('device_name', data['device'])} "
+            f"({data.get('threads', '?')} threads, torch {data['torch']}, batch "
+            f"{data['batch_size']}); each cell: our parameter count, our seconds "
+            "per 2,500 training samples / the paper's seconds (GPU, 2017), and "
+            "the paper's MSD AUC.",
+            "",
+            ".. list-table::",
+            "   :header-rows: 1",
+            "",
+            "   * - budget",
+        ]
+        lines += [f"     - {names.get(a, a)}" for a in archs]
+        for budget in budgets:
+            lines.append(f"   * - {budget / 1e6:g}M")
+            for arch in archs:
+                c = cells.get((arch, budget))
+                if c is None:
+                    lines.append("     -")
+                    continue
+                lines.append(
+                    f"     - {c['n_parameters']:,} params; "
+                    f"{c['seconds_per_2500']:g} s / {c['paper_gpu_seconds_per_2500']:g}"
+                    f" s; AUC {c['paper_auc']:.3f}"
+                )
+        container = nodes.container()
+        self.state.nested_parse(StringList(lines, source=path.name), 0, container)
+        return container.children
+
+
 def setup(app):
     app.add_directive("bench-results", BenchResults)
+    app.add_directive("table1-times", Table1Times)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -173,6 +173,7 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
 
     def _encode_known_y(self, y, n_samples: int):
         """Encode targets against the ``classes_`` of the first fit."""
+        y = _unwrap_tag_lists(y)
         if self.multilabel_:
             if _is_tag_lists(y):
                 unknown = sorted({t for tags in y for t in tags} - set(self.classes_))
@@ -205,6 +206,7 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
             raise ValueError(
                 f"{self._name()} requires y to be passed, but the target y is None."
             )
+        y = _unwrap_tag_lists(y)
         if _is_tag_lists(y):
             binarizer = MultiLabelBinarizer()
             Y = binarizer.fit_transform(y)
@@ -666,6 +668,19 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
         super().__setstate__(state)
         if device == "auto":
             self.__dict__["device"] = "auto"
+
+
+def _unwrap_tag_lists(y):
+    """A pandas Series or 1-D object array of tag lists as a plain list
+    (e.g. ``df["tags"]`` of the dataset loaders); anything else unchanged."""
+    if isinstance(y, list | tuple) or getattr(y, "ndim", None) != 1:
+        return y
+    values = getattr(y, "to_numpy", lambda: np.asarray(y))()
+    if values.dtype == object and all(
+        isinstance(t, list | tuple | set | frozenset) for t in values
+    ):
+        return list(values)
+    return y
 
 
 def _is_tag_lists(y) -> bool:

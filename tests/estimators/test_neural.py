@@ -3,6 +3,7 @@
 import pickle
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from sklearn.base import clone
@@ -82,6 +83,11 @@ def test_multilabel_tags():
     # an indicator matrix works too; classes_ are then column indices
     est2 = clone(est).set_params(max_epochs=1).fit(S, Y)
     assert list(est2.classes_) == [0, 1, 2, 3]
+    # a pandas Series of tag lists (a loader's df["tags"]) is tag lists too
+    series = pd.Series(tag_lists)
+    est3 = clone(est).set_params(max_epochs=1).fit(S, series)
+    assert list(est3.classes_) == sorted(names)
+    est3.partial_fit(S[:8], series[:8])
 
 
 def test_padding_never_counts_as_music(music):
