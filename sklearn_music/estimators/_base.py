@@ -28,7 +28,7 @@ from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, LRScheduler
+from skorch.callbacks import EarlyStopping, EpochScoring, LRScheduler
 
 from ..features._base import resolve_device
 from ._data import ChunkDataset, check_spectrograms, chunk_plan, spec_augment
@@ -302,6 +302,17 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
             callbacks = [(n, cb) for n, cb in callbacks if n != "print_log"]
         if self.train_split is None:
             return callbacks
+        callbacks.append(
+            (
+                "valid_acc",
+                EpochScoring(
+                    _valid_accuracy,
+                    name="valid_acc",
+                    lower_is_better=False,
+                    use_caching=True,
+                ),
+            )
+        )
         if self.patience is not None:
             callbacks.append(
                 (
@@ -668,6 +679,18 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
         super().__setstate__(state)
         if device == "auto":
             self.__dict__["device"] = "auto"
+
+
+def _valid_accuracy(net, dataset, y):
+    """Accuracy of the validation crops from the cached forward pass: the
+    fraction of clips whose top class is right, or for multi-label tagging of
+    (clip, tag) pairs on the right side of ``threshold``."""
+    logits = net.forward(dataset, training=False)
+    y = np.asarray(y)
+    if getattr(net, "multilabel_", False):
+        pred = torch.sigmoid(logits).cpu().numpy() >= net.threshold
+        return float((pred == (y > 0.5)).mean())
+    return float((logits.argmax(dim=1).cpu().numpy() == y).mean())
 
 
 def _unwrap_tag_lists(y):
