@@ -23,6 +23,7 @@ _LAZY = {
     "HandcraftedFeatures": ".features",
     "make_music": ".datasets",
     "GaussianMixtureClassifier": ".estimators",
+    "CosineRecommender": ".recommend",
 }
 
 __all__ = sorted(_LAZY)

@@ -21,12 +21,21 @@ from sklearn_music.features import (
     MelSpectrogram,
     STFTSpectrogram,
 )
+from sklearn_music.recommend import CosineRecommender
 
 _SILENT_ROW = {
     "check_estimators_dtypes": (
         "the check's int64 data contains an all-zero row, i.e. a silent clip, "
         "which the input layer rejects by design with a ValueError naming it; "
         "float32/float64/int dtypes themselves are accepted (tests/test_io.py)"
+    ),
+}
+_ZERO_ROW = {
+    "check_estimators_dtypes": (
+        "the check's int64 data contains an all-zero row, whose cosine "
+        "similarity is undefined; the recommender rejects it by design with a "
+        "ValueError naming the row (float32/float64/int input itself is "
+        "accepted, tests/recommend/test_cosine.py)"
     ),
 }
 _SKORCH = {
@@ -79,6 +88,7 @@ ESTIMATORS = [
         pcm_scale="dtype",
         **_FAST,
     ),
+    CosineRecommender(),
 ]
 
 EXPECTED_FAILURES = {
@@ -90,6 +100,7 @@ EXPECTED_FAILURES = {
     "Conv2DTagger": _SKORCH,
     "Conv1DClassifier": _SKORCH,
     "SampleCNNClassifier": {**_SKORCH, **_SILENT_ROW},
+    "CosineRecommender": _ZERO_ROW,
 }
 
 
