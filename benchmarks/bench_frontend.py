@@ -31,8 +31,10 @@ from sklearn_music.features import MelSpectrogram
 from sklearn_music.features._spectral import (
     _BLOCK_FRAMES,
     _banded_projection,
+    _frame_segments,
     _log_clip,
     _window,
+    _windowed_block,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,9 +79,10 @@ def timed(fn, repeats: int = 3) -> float:
 def stage_breakdown(X: np.ndarray, mel: MelSpectrogram) -> dict[str, float]:
     """Time each stage of the CPU path, one clip after another on one thread.
 
-    Mirrors the transform: pad, then per block of ``_BLOCK_FRAMES`` frames
-    window, rfft, square and mel-project, then the per-clip log stage and the
-    transposed write into the output. The real transform runs clips on
+    Calls the transform's own pieces in its order: frame the clip (views; only
+    the ends are padded), then per block of ``_BLOCK_FRAMES`` frames window,
+    rfft, square and mel-project into the output row, then the per-clip log
+    stage in place. The real transform runs clips on
     ``torch.get_num_threads()`` threads at once (BLAS limited to one thread
     each, as here); the shares of the stages are the same.
     """
@@ -89,8 +92,8 @@ def stage_breakdown(X: np.ndarray, mel: MelSpectrogram) -> dict[str, float]:
     n_fft, hop = p["n_fft"], p["hop_length"]
     window = _window(p["window"], n_fft, p["win_length"])
     project = _banded_projection(np.repeat(mel.mel_filterbank().T, 2, axis=0))
-    names = ["pad", "window frames", "rfft (pocketfft)", "power", "mel (banded)",
-             "log (dB)", "write output"]  # fmt: skip
+    names = ["frame (pad ends)", "window frames", "rfft (pocketfft)", "power",
+             "mel (banded)", "log (dB)"]  # fmt: skip
     stages = dict.fromkeys(names, 0.0)
     buffer = np.empty((_BLOCK_FRAMES, n_fft), np.float32)
     out = np.empty((X.shape[0], p["n_mels"], 1 + X.shape[1] // hop), np.float32)
@@ -98,31 +101,26 @@ def stage_breakdown(X: np.ndarray, mel: MelSpectrogram) -> dict[str, float]:
     with threadpool_limits(1, user_api="blas"):
         for row, y in zip(out, X, strict=True):
             t = clock()
-            y = np.pad(y, n_fft // 2)
-            frames = np.lib.stride_tricks.sliding_window_view(y, n_fft)[::hop]
-            M = np.empty((frames.shape[0], p["n_mels"]), np.float32)
-            stages["pad"] += clock() - t
-            for start in range(0, frames.shape[0], _BLOCK_FRAMES):
-                stop = min(start + _BLOCK_FRAMES, frames.shape[0])
+            n, segments = _frame_segments(y, n_fft, hop, n_fft // 2, p["pad_mode"])
+            stages["frame (pad ends)"] += clock() - t
+            for start in range(0, n, _BLOCK_FRAMES):
+                stop = min(start + _BLOCK_FRAMES, n)
                 t0 = clock()
-                w = np.multiply(frames[start:stop], window, out=buffer[: stop - start])
+                w = _windowed_block(segments, start, stop, window, buffer)
                 t1 = clock()
-                spec = scipy.fft.rfft(w, axis=-1)
+                spec = scipy.fft.rfft(w, axis=-1, overwrite_x=True)
                 t2 = clock()
                 parts = spec.view(np.float32)
                 np.square(parts, out=parts)
                 t3 = clock()
-                M[start:stop] = project(parts)
+                project(parts, row[:, start:stop])
                 t4 = clock()
                 steps = np.diff([t0, t1, t2, t3, t4])
                 for key, dt in zip(names[1:5], steps, strict=True):
                     stages[key] += float(dt)
             t = clock()
-            M = _log_clip(M, log="db", ref=1.0, amin=1e-10, top_db=80.0, log_gain=1.0)
-            t1 = clock()
-            row[:] = M.T
-            stages["log (dB)"] += t1 - t
-            stages["write output"] += clock() - t1
+            _log_clip(row, log="db", ref=1.0, amin=1e-10, top_db=80.0, log_gain=1.0)
+            stages["log (dB)"] += clock() - t
     return stages
 
 

@@ -325,28 +325,78 @@ class _SpectrogramTransformer(AudioTransformerMixin):
 _BLOCK_FRAMES = 128
 
 
-def _clip_features(y, window, n_fft: int, hop: int, project, block=_BLOCK_FRAMES):
-    """``project(STFT)`` of one (already padded) clip, ``(n_frames, n_bins)``.
+# Padding modes whose values near an edge depend only on the samples near that
+# edge, so the two ends of a long clip can be padded on their own.
+_LOCAL_PAD_MODES = frozenset({"constant", "edge", "reflect", "symmetric"})
+
+
+def _frame_segments(y, n_fft: int, hop: int, margin: int, pad_mode: str):
+    """Frames of one clip, centred as librosa does, without copying the clip.
+
+    Returns ``(n_frames, segments)``: each segment ``(f0, f1, view)`` holds
+    frames ``f0 .. f1 - 1`` as rows of ``view`` (read-only strided windows).
+    Only the first and last few frames, which reach into the padding, come from
+    small padded copies of the clip's ends; every other frame is a view of
+    ``y`` itself. Short clips and padding modes that look at the whole clip
+    (``"wrap"``, ``"mean"``, ...) pad the clip once instead.
+    """
+    windows = np.lib.stride_tricks.sliding_window_view
+    n = 1 + (y.size + 2 * margin - n_fft) // hop
+    if margin == 0:
+        return n, [(0, n, windows(y, n_fft)[::hop])]
+    first = -(-margin // hop)  # first frame that starts inside the clip
+    stop = (y.size + margin - n_fft) // hop + 1  # frames ending inside it
+    if pad_mode not in _LOCAL_PAD_MODES or stop - first < 2 or y.size < 4 * n_fft:
+        padded = np.pad(y, margin, mode=pad_mode)
+        return n, [(0, n, windows(padded, n_fft)[::hop])]
+    # head: padded[0 : (first - 1) * hop + n_fft] holds frames 0 .. first - 1
+    head = np.pad(y[: (first - 1) * hop + n_fft + 1], (margin, 0), mode=pad_mode)
+    # tail: start k frames before ``stop`` so the piece is longer than margin
+    k = -(-(margin + 1) // hop)
+    offset = (stop - k) * hop - margin
+    tail = np.pad(y[offset:], (0, margin), mode=pad_mode)
+    segments = [
+        (0, first, windows(head, n_fft)[::hop][:first]),
+        (first, stop, windows(y, n_fft)[first * hop - margin :: hop][: stop - first]),
+        (stop, n, windows(tail, n_fft)[::hop][k : k + n - stop]),
+    ]
+    return n, [seg for seg in segments if seg[1] > seg[0]]
+
+
+def _windowed_block(segments, start: int, stop: int, window, out):
+    """Write frames ``start .. stop - 1`` times ``window`` into ``out``."""
+    for f0, f1, view in segments:
+        a, b = max(start, f0), min(stop, f1)
+        if a < b:
+            np.multiply(view[a - f0 : b - f0], window, out=out[a - start : b - start])
+    return out[: stop - start]
+
+
+def _clip_features(
+    y, window, n_fft: int, hop: int, margin: int, pad_mode: str, project, n_bins: int,
+    out=None, block: int = _BLOCK_FRAMES,
+):  # fmt: skip
+    """``project(STFT)`` of one clip as ``(n_bins, n_frames)`` float32.
 
     Frames are windowed, transformed (scipy's pocketfft on float32; it releases
     the GIL, so clips run on threads at once) and projected ``block`` frames at
     a time: every intermediate then stays in the CPU cache, which halves the
-    time of transforming the whole clip at once.
+    time of transforming the whole clip at once. ``project(spec, dest)``
+    writes the features of a block's complex STFT ``(frames, n_freqs)`` into
+    ``dest`` ``(n_bins, frames)``, a slice of the result, which is ``out``
+    (any ``(n_bins, >= n_frames)`` array, e.g. a row of the transform's
+    output) when given.
     """
     import scipy.fft
 
-    frames = np.lib.stride_tricks.sliding_window_view(y, n_fft)[::hop]
-    n = frames.shape[0]
+    n, segments = _frame_segments(y, n_fft, hop, margin, pad_mode)
+    S = np.empty((n_bins, n), dtype=np.float32) if out is None else out[:, :n]
     buffer = np.empty((min(block, n), n_fft), dtype=np.float32)
-    out = None
     for start in range(0, n, block):
         stop = min(start + block, n)
-        windowed = np.multiply(frames[start:stop], window, out=buffer[: stop - start])
-        feats = project(scipy.fft.rfft(windowed, axis=-1, overwrite_x=True))
-        if out is None:
-            out = np.empty((n, feats.shape[1]), dtype=np.float32)
-        out[start:stop] = feats
-    return out
+        windowed = _windowed_block(segments, start, stop, window, buffer)
+        project(scipy.fft.rfft(windowed, axis=-1, overwrite_x=True), S[:, start:stop])
+    return S
 
 
 def _log_clip(S, *, log, ref, amin, top_db, log_gain):
@@ -383,9 +433,10 @@ def _banded_projection(weights: np.ndarray, chunk: int = 128):
 
     A mel filterbank touches each frequency bin with at most two filters, so
     multiplying by the full dense matrix wastes most of its work. Returns a
-    function computing ``x @ weights`` for a float32 array ``x (n, n_in)`` from
-    one small product per block of ``chunk`` input rows: the same sums, about
-    4x faster than the dense product.
+    function ``apply(x, out)`` that writes ``(x @ weights).T`` for a float32
+    ``x (n, n_in)`` into ``out (n_out, n)`` from one small product per block
+    of ``chunk`` input rows: the same sums, about 4x faster than the dense
+    product, and already in the ``(bins, frames)`` layout of the output.
     """
     blocks = []
     for start in range(0, weights.shape[0], chunk):
@@ -393,14 +444,13 @@ def _banded_projection(weights: np.ndarray, chunk: int = 128):
         used = np.flatnonzero(np.any(weights[start:stop] != 0, axis=0))
         if used.size:
             lo, hi = int(used[0]), int(used[-1]) + 1
-            block = np.ascontiguousarray(weights[start:stop, lo:hi], dtype=np.float32)
+            block = np.ascontiguousarray(weights[start:stop, lo:hi].T, dtype=np.float32)
             blocks.append((start, stop, lo, hi, block))
-    n_out = weights.shape[1]
 
-    def apply(x: np.ndarray) -> np.ndarray:
-        out = np.zeros((x.shape[0], n_out), dtype=np.float32)
+    def apply(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+        out[...] = 0.0
         for start, stop, lo, hi, block in blocks:
-            out[:, lo:hi] += x[:, start:stop] @ block
+            out[lo:hi] += block @ x[:, start:stop].T
         return out
 
     return apply
@@ -417,14 +467,14 @@ def _power(spec, power: float):
 class _TorchSTFTMixin:
     """STFT-based features, exact to librosa's framing, on CPU threads or CUDA.
 
-    CPU: each clip is padded, framed and transformed block by block (see
-    :func:`_clip_features`), ``cpu_project`` (numpy) maps each block's complex
-    STFT ``(frames, n_freqs)`` to features ``(frames, n_bins)``, and the log
-    stage runs on the same thread, which writes the result straight into the
-    output array. Clips run on ``torch.get_num_threads()`` threads with BLAS
-    limited to one thread each. CUDA: the whole batch goes through
-    ``torch.stft`` (cuFFT), ``cuda_project`` (torch) on ``(B, n_frames,
-    n_freqs)`` and the batched torch log stage.
+    CPU: each clip is framed (only its ends are padded) and transformed block
+    by block (see :func:`_clip_features`); ``cpu_project(spec, dest)`` (numpy)
+    writes the features of each block's complex STFT ``(frames, n_freqs)`` into
+    ``dest`` ``(n_bins, frames)``, a slice of the clip's row of the output, and
+    the log stage runs in place on the same thread. Clips run on
+    ``torch.get_num_threads()`` threads with BLAS limited to one thread each.
+    CUDA: the whole batch goes through ``torch.stft`` (cuFFT), ``cuda_project``
+    (torch) on ``(B, n_frames, n_freqs)`` and the batched torch log stage.
     """
 
     def _spectra(self, clips, p, cpu_project, cuda_project, dest=None):
@@ -450,15 +500,17 @@ class _TorchSTFTMixin:
 
             from threadpoolctl import threadpool_limits
 
+            n_bins = self._n_bins(p)
             out = list(dest) if dest is not None else [None] * len(clips)
 
             def run(i):
-                S = _clip_features(pad(clips[i]), window, n_fft, hop, cpu_project)
-                S = _log_clip(S, **log_kwargs).T
+                S = _clip_features(
+                    clips[i], window, n_fft, hop, margin, p["pad_mode"], cpu_project,
+                    n_bins, out=out[i],
+                )  # fmt: skip
+                S = _log_clip(S, **log_kwargs)
                 if out[i] is None:
-                    out[i] = np.ascontiguousarray(S)
-                else:
-                    out[i][:, : S.shape[1]] = S
+                    out[i] = S
 
             n_threads = min(len(clips), torch.get_num_threads())
 
@@ -712,14 +764,14 @@ class MelSpectrogram(_TorchSTFTMixin, _SpectrogramTransformer):
             # the float view of the STFT in place instead of making temporaries
             mel_pairs = _banded_projection(np.repeat(fb, 2, axis=0))
 
-            def cpu_project(spec):
+            def cpu_project(spec, dest):
                 parts = spec.view(np.float32)
-                return mel_pairs(np.square(parts, out=parts))
+                return mel_pairs(np.square(parts, out=parts), dest)
         else:
             mel = _banded_projection(fb)
 
-            def cpu_project(spec):
-                return mel(_power(spec, power).astype(np.float32, copy=False))
+            def cpu_project(spec, dest):
+                return mel(_power(spec, power).astype(np.float32, copy=False), dest)
 
         fb_device = torch.from_numpy(fb).to(resolve_device(self.device))
 
@@ -849,11 +901,13 @@ class STFTSpectrogram(_TorchSTFTMixin, _SpectrogramTransformer):
         return 1 + p["n_fft"] // 2
 
     def _compute(self, clips, p, names, dest=None):
-        def project(spec):
-            S = _power(spec, p["power"])
-            return S.astype(np.float32, copy=False) if isinstance(S, np.ndarray) else S
+        def cpu_project(spec, dest):
+            dest[...] = _power(spec, p["power"]).T
 
-        return self._spectra(clips, p, project, project, dest)
+        def cuda_project(spec):
+            return _power(spec, p["power"])
+
+        return self._spectra(clips, p, cpu_project, cuda_project, dest)
 
 
 def _cqt_one(y, p, n_bins):

@@ -295,3 +295,34 @@ def test_cuda_matches_cpu(rng):
     cpu = MelSpectrogram().fit_transform(clips)
     gpu = MelSpectrogram(device="cuda").fit_transform(clips)
     np.testing.assert_allclose(gpu, cpu, atol=1e-3)
+
+
+@pytest.mark.parametrize("pad_mode", ["constant", "edge", "reflect", "symmetric", "wrap"])
+@pytest.mark.parametrize(
+    ("n_fft", "hop", "n"),
+    [(2048, 512, 30000), (512, 160, 4100), (256, 300, 5000), (256, 64, 1023),
+     (1024, 1024, 9000), (512, 512, 2100), (400, 133, 7777)],
+)  # fmt: skip
+def test_frames_of_unpadded_clip_equal_frames_of_padded_clip(pad_mode, n_fft, hop, n):
+    """Only the ends are padded: every frame equals librosa-style full padding."""
+    from sklearn_music.features._spectral import _frame_segments
+
+    y = np.random.default_rng(n).standard_normal(n).astype(np.float32)
+    margin = n_fft // 2
+    full = np.lib.stride_tricks.sliding_window_view(
+        np.pad(y, margin, mode=pad_mode), n_fft
+    )[::hop]
+    n_frames, segments = _frame_segments(y, n_fft, hop, margin, pad_mode)
+    assert n_frames == full.shape[0]
+    got = np.concatenate([view for _, _, view in segments])
+    assert [s[0] for s in segments] == sorted(s[0] for s in segments)
+    assert segments[0][0] == 0 and segments[-1][1] == n_frames
+    np.testing.assert_array_equal(got, full)
+
+
+@pytest.mark.parametrize("center", [True, False])
+def test_mel_parity_for_hops_that_do_not_divide_the_window(rng, center):
+    y = _music(rng, seconds=3.0)
+    kw = dict(n_fft=1000, hop_length=333, n_mels=48, center=center, pad_mode="edge")
+    got = MelSpectrogram(**kw).fit_transform(y[None])[0]
+    np.testing.assert_allclose(got, _librosa_db(y, **kw), atol=1e-3)
