@@ -12,6 +12,7 @@ __version__ = "0.1.0.dev0"
 _LAZY = {
     "load_audio": "._io",
     "check_audio_input": "._io",
+    "check_audio_files": "._io",
     "AudioInputError": "._io",
     "AudioDecodeError": "._io",
     "AudioFileNotFoundError": "._io",

@@ -31,6 +31,7 @@ __all__ = [
     "AudioInputError",
     "AudioSource",
     "AudioTypeError",
+    "check_audio_files",
     "check_audio_input",
     "load_audio",
 ]
@@ -85,6 +86,17 @@ def _describe(item, index: int) -> str:
     if _is_path(item):
         return f"file {os.fspath(item)!r} (item {index})"
     return f"clip {index}"
+
+
+_DECODE_ERRORS = (sf.LibsndfileError, RuntimeError, TypeError)
+
+
+def _decode_error(path: str, exc: Exception) -> AudioDecodeError:
+    return AudioDecodeError(
+        f"Could not decode audio file {path!r}: {str(exc).rstrip('.')}. "
+        "Supported formats are "
+        "wav, flac, ogg (vorbis/opus), mp3 and the other libsndfile formats."
+    )
 
 
 def load_audio(
@@ -144,12 +156,8 @@ def load_audio(
                 f.seek(min(start, f.frames))
             frames = -1 if duration is None else round(duration * native_sr)
             y = f.read(frames, dtype="float32", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
-        raise AudioDecodeError(
-            f"Could not decode audio file {path!r}: {str(exc).rstrip('.')}. "
-            "Supported formats are "
-            "wav, flac, ogg (vorbis/opus), mp3 and the other libsndfile formats."
-        ) from exc
+    except _DECODE_ERRORS as exc:
+        raise _decode_error(path, exc) from exc
     y = y.mean(axis=1, dtype=np.float32) if y.shape[1] > 1 else y[:, 0]
     if sr is not None and native_sr != sr and y.size:
         y = soxr.resample(y, native_sr, sr, quality="HQ").astype(np.float32)
@@ -411,6 +419,27 @@ def check_clip_length(estimator, X, source: AudioSource, *, reset: bool) -> None
         )
 
 
+def _check_item(item, i: int, pcm_scale):
+    """A path as ``str`` (not opened), or an in-memory clip validated now."""
+    if _is_path(item):
+        return os.fspath(item)
+    if item is None or (isinstance(item, float) and np.isnan(item)):
+        raise AudioInputError(f"Item {i} of X is missing (got {item!r}).")
+    if isinstance(item, bytes | dict | set):
+        raise AudioTypeError(
+            f"Item {i} of X has type {type(item).__name__}; expected a 1-D "
+            "waveform array or a file path."
+        )
+    if np.ndim(item) == 0:
+        raise AudioTypeError(
+            f"Item {i} of X is a scalar ({item!r}); expected a 1-D waveform "
+            "array or a file path. A 1-D list of numbers is one clip: wrap it "
+            "as [clip]."
+        )
+    # in-memory audio is cheap to check now, before any work starts
+    return _validate_clip(item, f"clip {i}", pcm_scale)
+
+
 def check_audio_input(
     X,
     *,
@@ -462,25 +491,9 @@ def check_audio_input(
         raise AudioInputError("X contains no audio (0 items); expected at least 1.")
     missing = []
     for i, item in enumerate(items):
-        if _is_path(item):
-            items[i] = item = os.fspath(item)
-            if not os.path.isfile(item):
-                missing.append(item)
-        elif item is None or (isinstance(item, float) and np.isnan(item)):
-            raise AudioInputError(f"Item {i} of X is missing (got {item!r}).")
-        elif isinstance(item, bytes | dict | set):
-            raise AudioTypeError(
-                f"Item {i} of X has type {type(item).__name__}; expected a 1-D "
-                "waveform array or a file path."
-            )
-        elif np.ndim(item) == 0:
-            raise AudioTypeError(
-                f"Item {i} of X is a scalar ({item!r}); expected a 1-D waveform "
-                "array or a file path. A 1-D list of numbers is one clip: wrap it "
-                "as [clip]."
-            )
-        else:  # in-memory audio is cheap to check now, before any work starts
-            items[i] = _validate_clip(item, f"clip {i}", pcm_scale)
+        items[i] = item = _check_item(item, i, pcm_scale)
+        if _is_path(item) and not os.path.isfile(item):
+            missing.append(item)
     if missing:
         shown = ", ".join(repr(p) for p in missing[:5])
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
@@ -488,3 +501,203 @@ def check_audio_input(
             f"{len(missing)} audio file(s) not found: {shown}{more}", missing[0]
         )
     return AudioSource(items, sr=int(sr), duration=duration, pcm_scale=pcm_scale)
+
+
+def _item_problem(item, index: int, *, full: bool, pcm_scale) -> Exception | None:
+    """Why item ``index`` cannot be used (the error to raise), or None."""
+    try:
+        item = _check_item(item, index, pcm_scale)
+        if not _is_path(item):
+            return None
+        if not os.path.isfile(item):
+            return AudioFileNotFoundError(f"Audio file not found: {item!r}", item)
+        where = _describe(item, index)
+        if full:
+            _validate_clip(load_audio(item, sr=None), where, pcm_scale)
+            return None
+        try:
+            with sf.SoundFile(item) as f:
+                n_frames = f.frames
+        except _DECODE_ERRORS as exc:
+            raise _decode_error(item, exc) from exc
+        if n_frames == 0:
+            raise AudioInputError(f"{where} is empty (0 samples).")
+    except (ValueError, TypeError, OSError, RuntimeError) as exc:
+        return exc
+    return None
+
+
+def check_audio_files(
+    X,
+    y=None,
+    *,
+    full: bool = False,
+    on_error: str = "raise",
+    pcm_scale=None,
+    n_jobs: int | None = None,
+    verbose: int = 0,
+):
+    """Find the unusable items of an audio collection before a long fit.
+
+    Opens every file (in parallel threads) and checks it can be read: it
+    exists, libsndfile recognises its header and it is not empty; with
+    ``full=True`` every file is decoded to the end and checked like the
+    transformers check it (no NaN, not silent), which also finds truncated
+    files. In-memory clips are validated as by the transformers.
+
+    A transformer in a :class:`~sklearn.pipeline.Pipeline` cannot drop a row
+    without misaligning ``y``, so filtering happens here, before the
+    pipeline, on ``X`` and ``y`` together: with ``on_error="raise"`` (default)
+    one error lists every bad item; with ``on_error="skip"`` they are removed
+    from both ``X`` and ``y``, a warning gives their number, and the returned
+    report names each one with its error.
+
+    Parameters
+    ----------
+    X : sequence of paths, array-like or pandas object
+        Audio collection in any form the transformers accept (see
+        :ref:`input_formats`).
+    y : array-like of shape (n_items,) or (n_items, n_outputs), default=None
+        Targets aligned with ``X`` (labels, an indicator matrix or tag
+        lists); filtered like ``X``.
+    full : bool, default=False
+        Decode every file completely. Slower (about the cost of decoding the
+        collection once), but the only way to find files whose header is
+        intact and whose audio data is cut off or damaged.
+    on_error : {"raise", "skip"}, default="raise"
+        What to do when items are unusable.
+    pcm_scale : None, "dtype" or float, default=None
+        How integer sample arrays are scaled, as in the transformers.
+    n_jobs : int, default=None
+        Threads opening files. ``None`` means 1, -1 all cores.
+    verbose : int, default=0
+        Show a progress bar over items when > 0.
+
+    Returns
+    -------
+    X_checked : same type as X
+        ``X`` itself when every item is usable, else its usable items in
+        order: an array or pandas object (with its index) as given, a list
+        for a list or tuple.
+    y_checked : same type as y, or None
+        ``y`` restricted to the same items.
+    report : pandas.DataFrame
+        One row per skipped item, with columns ``index`` (position in ``X``),
+        ``path`` (None for in-memory clips), ``error`` (exception class) and
+        ``message``. Empty when nothing was skipped.
+
+    Raises
+    ------
+    AudioInputError
+        With ``on_error="raise"``, when any item is unusable; the message
+        lists them (the first 50 in full) and its ``report`` attribute holds
+        the report. With ``on_error="skip"``, when no item is usable.
+
+    Warns
+    -----
+    UserWarning
+        With ``on_error="skip"``, when items were skipped.
+
+    See Also
+    --------
+    load_audio : Decode one file.
+
+    Examples
+    --------
+    >>> import numpy as np, soundfile as sf, tempfile, os
+    >>> from sklearn_music import check_audio_files
+    >>> folder = tempfile.mkdtemp()
+    >>> good = os.path.join(folder, "good.wav")
+    >>> sf.write(good, np.sin(np.arange(8000) * 0.05), 8000)
+    >>> bad = os.path.join(folder, "bad.wav")
+    >>> with open(bad, "wb") as f:
+    ...     _ = f.write(b"not audio")
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     X, y, report = check_audio_files([good, bad], ["rock", "jazz"],
+    ...                                      on_error="skip")
+    >>> [os.path.basename(p) for p in X], y
+    (['good.wav'], ['rock'])
+    >>> report[["index", "error"]]
+       index             error
+    0      1  AudioDecodeError
+    """
+    import warnings
+
+    import pandas as pd
+    from joblib import Parallel, delayed
+    from sklearn.utils import _safe_indexing
+    from sklearn.utils.validation import _num_samples
+    from tqdm.auto import tqdm
+
+    if on_error not in ("raise", "skip"):
+        raise ValueError(f"on_error must be 'raise' or 'skip'; got {on_error!r}.")
+    items = _items_from_container(X)
+    n = len(items)
+    if n == 0:
+        raise AudioInputError("X contains no audio (0 items); expected at least 1.")
+    if y is not None and _num_samples(y) != n:
+        raise ValueError(
+            f"X and y have inconsistent numbers of items: {n} and {_num_samples(y)}."
+        )
+
+    def check(i):
+        return _item_problem(items[i], i, full=full, pcm_scale=pcm_scale)
+
+    if n_jobs in (None, 1):
+        results = (check(i) for i in range(n))
+    else:
+        results = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
+            delayed(check)(i) for i in range(n)
+        )
+    bar = tqdm(
+        results, total=n, desc="check_audio_files", unit="item", disable=not verbose
+    )
+    problems = [(i, exc) for i, exc in enumerate(bar) if exc is not None]
+    report = pd.DataFrame(
+        {
+            "index": pd.Series([i for i, _ in problems], dtype="int64"),
+            "path": pd.Series(
+                [
+                    os.fspath(items[i]) if _is_path(items[i]) else None
+                    for i, _ in problems
+                ],
+                dtype=object,
+            ),
+            "error": pd.Series([type(e).__name__ for _, e in problems], dtype=object),
+            "message": pd.Series([str(e) for _, e in problems], dtype=object),
+        }
+    )
+    if not problems:
+        return X, y, report
+    if on_error == "raise" or len(problems) == n:
+        shown = "\n".join(f"  - {e}" for _, e in problems[:50])
+        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        hint = (
+            "Pass on_error='skip' to drop them from X and y and get a report."
+            if on_error == "raise"
+            else "No item is usable."
+        )
+        error = AudioInputError(
+            f"{len(problems)} of {n} audio item(s) cannot be used:\n{shown}{more}\n"
+            f"{hint} The error's report attribute lists them all."
+        )
+        error.report = report
+        raise error
+    bad = {i for i, _ in problems}
+    keep = [i for i in range(n) if i not in bad]
+    names = ", ".join(
+        repr(os.path.basename(p)) if p else f"clip {i}"
+        for i, p in zip(report["index"][:3], report["path"][:3], strict=True)
+    )
+    warnings.warn(
+        f"Skipped {len(problems)} of {n} audio item(s) that cannot be used "
+        f"({names}{', ...' if len(problems) > 3 else ''}); the returned report "
+        "lists each one with its error. X and y keep the same remaining items.",
+        UserWarning,
+        stacklevel=2,
+    )
+    X_checked = _safe_indexing(X, keep)
+    y_checked = None if y is None else _safe_indexing(y, keep)
+    return X_checked, y_checked, report

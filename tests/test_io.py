@@ -204,3 +204,109 @@ def test_clip_length_recorded_only_for_equal_length_arrays(rng):
     mel.fit([rng.standard_normal(4096), rng.standard_normal(2048)])  # ragged
     assert not hasattr(mel, "n_features_in_")
     assert mel.transform(rng.standard_normal((1, 1000))).shape[0] == 1
+
+
+@pytest.fixture
+def collection(tmp_path):
+    """Twenty good 0.2 s files, then three bad ones among them."""
+    rng = np.random.default_rng(0)
+    paths = []
+    for i in range(20):
+        path = tmp_path / f"song{i:02d}.flac"
+        sf.write(path, 0.1 * rng.standard_normal(1600), 8000)
+        paths.append(str(path))
+    (tmp_path / "song05.flac").write_bytes(b"fLaC but not really" * 10)  # corrupt
+    (tmp_path / "song11.flac").unlink()  # missing
+    paths[17] = str(tmp_path / "song17.wav")
+    sf.write(paths[17], np.zeros((0,)), 8000)  # empty
+    labels = np.array([f"genre{i % 3}" for i in range(20)])
+    return paths, labels
+
+
+def test_check_audio_files_raise_lists_every_bad_item(collection):
+    from sklearn_music import check_audio_files
+
+    paths, labels = collection
+    with pytest.raises(AudioInputError, match="3 of 20 audio item") as info:
+        check_audio_files(paths, labels)
+    for name in ("song05", "song11", "song17"):
+        assert name in str(info.value)
+    assert info.value.report["index"].tolist() == [5, 11, 17]
+    assert info.value.report["error"].tolist() == [
+        "AudioDecodeError", "AudioFileNotFoundError", "AudioInputError",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("n_jobs", [None, 2])
+def test_check_audio_files_skip_keeps_x_and_y_aligned(collection, n_jobs):
+    from sklearn_music import check_audio_files
+
+    paths, labels = collection
+    keep = [i for i in range(20) if i not in (5, 11, 17)]
+    with pytest.warns(UserWarning, match="Skipped 3 of 20") as record:
+        X, y, report = check_audio_files(paths, labels, on_error="skip", n_jobs=n_jobs)
+    assert len(record) == 1
+    assert X == [paths[i] for i in keep]
+    np.testing.assert_array_equal(y, labels[keep])
+    assert list(report.columns) == ["index", "path", "error", "message"]
+    assert report["path"].tolist() == [paths[5], paths[11], paths[17]]
+    assert "song05.flac" in report["message"][0]
+
+    # pandas keeps its index; tag lists and indicator rows follow X
+    series = pd.Series(paths, index=np.arange(100, 120))
+    tags = [[f"t{i}"] for i in range(20)]
+    with pytest.warns(UserWarning):
+        Xs, ys, _ = check_audio_files(series, tags, on_error="skip")
+    assert Xs.index.tolist() == [100 + i for i in keep]
+    assert ys == [[f"t{i}"] for i in keep]
+    frame = pd.DataFrame({"path": paths})
+    with pytest.warns(UserWarning):
+        Xf, yf, _ = check_audio_files(frame, np.eye(20), on_error="skip")
+    assert Xf["path"].tolist() == X and yf.shape == (17, 20)
+    np.testing.assert_array_equal(yf.argmax(axis=1), keep)
+
+
+def test_check_audio_files_clean_input_is_returned_as_is(collection):
+    from sklearn_music import check_audio_files
+
+    paths, _ = collection
+    good = [p for i, p in enumerate(paths) if i not in (5, 11, 17)]
+    X, y, report = check_audio_files(good, on_error="skip")
+    assert X is good and y is None and report.empty
+    assert list(report.columns) == ["index", "path", "error", "message"]
+
+
+def test_check_audio_files_full_decode_finds_cut_off_and_silent_files(tmp_path):
+    from sklearn_music import check_audio_files
+
+    rng = np.random.default_rng(0)
+    cut, silent, good = (
+        tmp_path / "cut.flac",
+        tmp_path / "silent.flac",
+        tmp_path / "ok.flac",
+    )
+    sf.write(cut, 0.1 * rng.standard_normal(44100), 22050)
+    cut.write_bytes(cut.read_bytes()[:20000])  # header intact, data cut off
+    sf.write(silent, np.zeros(1000), 22050)
+    sf.write(good, 0.1 * rng.standard_normal(1000), 22050)
+    X = [str(good), str(cut), str(silent)]
+    assert check_audio_files(X)[2].empty  # the headers are fine
+    with pytest.raises(AudioInputError, match=r"(?s)cut\.flac.*silent\.flac.*silent"):
+        check_audio_files(X, full=True)
+
+
+def test_check_audio_files_in_memory_clips_and_errors(collection):
+    from sklearn_music import check_audio_files
+
+    paths, _ = collection
+    clips = [np.ones(10), np.array([0.1, np.nan]), np.zeros(5), paths[0]]
+    with pytest.warns(UserWarning, match="Skipped 2 of 4.*clip 1"):
+        X, _, report = check_audio_files(clips, on_error="skip")
+    assert len(X) == 2 and X[1] == paths[0]
+    assert report["path"].isna().all() and report["index"].tolist() == [1, 2]
+    with pytest.raises(ValueError, match="inconsistent numbers of items: 4 and 3"):
+        check_audio_files(clips, [0, 1, 2])
+    with pytest.raises(ValueError, match="on_error"):
+        check_audio_files(clips, on_error="ignore")
+    with pytest.raises(AudioInputError, match="No item is usable"):
+        check_audio_files([paths[5], paths[11]], on_error="skip")

@@ -4,7 +4,8 @@
 estimators (:class:`CRNNClassifier`, :class:`Conv2DTagger`,
 :class:`Conv1DClassifier`, :class:`SampleCNNClassifier`) are skorch networks;
 they are imported lazily, so this module does not load torch or skorch until
-one of them is used.
+one of them is used. Their ``Accelerated*`` variants train through Hugging Face
+accelerate (multi-GPU, mixed precision).
 """
 
 import importlib
@@ -16,6 +17,11 @@ _NEURAL = {
     "Conv2DTagger": "._neural",
     "Conv1DClassifier": "._neural",
     "SampleCNNClassifier": "._neural",
+    "AcceleratedCRNNClassifier": "._accelerate",
+    "AcceleratedConv2DTagger": "._accelerate",
+    "AcceleratedConv1DClassifier": "._accelerate",
+    "AcceleratedSampleCNNClassifier": "._accelerate",
+    "AccelerateMusicMixin": "._accelerate",
     "MusicNet": "._base",
     "load_weights": "._base",
 }

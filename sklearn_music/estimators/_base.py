@@ -10,7 +10,9 @@ a scikit-learn classifier and transformer:
 * trains on random fixed-length crops (``chunk_size``) of the valid part of
   every clip, validates on centre crops, and predicts by averaging the
   model's probabilities over chunks covering each whole clip;
-* exposes the penultimate-layer embedding through :meth:`transform`.
+* exposes the penultimate-layer embedding through :meth:`transform`;
+* with ``checkpoint_dir``, checkpoints every epoch and resumes an interrupted
+  fit where it stopped (see :mod:`._checkpoint`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, EpochScoring, LRScheduler
 
+from .._disk import release_pages
 from ..features._base import resolve_device
 from ._data import ChunkDataset, check_spectrograms, chunk_plan, spec_augment
 
@@ -73,6 +76,7 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
         mixup_alpha=0.0,
         amp=False,
         callbacks=None,
+        checkpoint_dir=None,
         device="cpu",
         random_state=None,
         verbose=0,
@@ -101,6 +105,7 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
         self.spec_augment = spec_augment
         self.mixup_alpha = mixup_alpha
         self.amp = amp
+        self.checkpoint_dir = checkpoint_dir
         self.random_state = random_state
 
     # ------------------------------------------------------------------
@@ -147,6 +152,17 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
                 "train_split must be None, a validation fraction in (0, 1) or a "
                 f"skorch-style callable; got {split!r}."
             )
+        if self.checkpoint_dir is not None:
+            if not isinstance(self.checkpoint_dir, str | os.PathLike):
+                raise ValueError(
+                    "checkpoint_dir must be None or a directory path; got "
+                    f"{self.checkpoint_dir!r}."
+                )
+            if isinstance(self.callbacks, str) and self.callbacks == "disable":
+                raise ValueError(
+                    "checkpoint_dir needs callbacks, but callbacks='disable' turns "
+                    "them all off; use one or the other."
+                )
         if self.device not in ("auto", None) and not str(self.device).startswith(
             ("cpu", "cuda", "mps")
         ):
@@ -301,7 +317,7 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
         if self.verbose == 0:
             callbacks = [(n, cb) for n, cb in callbacks if n != "print_log"]
         if self.train_split is None:
-            return callbacks
+            return self._with_checkpoint(callbacks)
         callbacks.append(
             (
                 "valid_acc",
@@ -344,7 +360,15 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
                     ),
                 )
             )
-        return callbacks
+        return self._with_checkpoint(callbacks)
+
+    def _with_checkpoint(self, callbacks):
+        # last, so that it saves the state the other callbacks reached
+        if self.checkpoint_dir is None:
+            return callbacks
+        from ._checkpoint import TrainingCheckpoint
+
+        return [*callbacks, ("checkpoint", TrainingCheckpoint())]
 
     def get_split_datasets(self, X, y=None, **fit_params):
         """Split a float ``train_split`` into random-crop training and
@@ -372,7 +396,11 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
         return X.subset(train_idx, random=True), X.subset(valid_idx, random=False)
 
     def infer(self, x, **fit_params):
-        if self.amp and torch.device(self.device).type == "cuda":
+        if (
+            self.amp
+            and self.device is not None
+            and self._compute_device().type == "cuda"
+        ):
             with torch.autocast("cuda", dtype=torch.bfloat16):
                 return super().infer(x, **fit_params).float()
         return super().infer(x, **fit_params)
@@ -383,7 +411,9 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
         y_true = y_true.to(y_pred.device)
         return self.criterion_(y_pred, y_true)
 
-    def train_step_single(self, batch, **fit_params):
+    def train_step(self, batch, **fit_params):
+        # mixup here rather than in train_step_single, which AccelerateMixin
+        # replaces: once per batch, whatever the optimizer or the mixin
         if self.mixup_alpha > 0:
             Xi, yi = batch
             lam = float(self._mixup_rng_.beta(self.mixup_alpha, self.mixup_alpha))
@@ -395,7 +425,7 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
                 soft = torch.nn.functional.one_hot(yi, len(self.classes_)).float()
             self._mixup_targets_ = lam * soft + (1 - lam) * soft[perm]
             batch = (Xi, yi)
-        return super().train_step_single(batch, **fit_params)
+        return super().train_step(batch, **fit_params)
 
     # ------------------------------------------------------------------
     # devices and seeding
@@ -411,11 +441,26 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
         finally:
             self.__dict__["device"] = requested
 
+    def _compute_device(self) -> torch.device:
+        """The device that training and prediction run on."""
+        device = self.device
+        return torch.device(resolve_device("auto" if device is None else device))
+
+    def _unwrapped_module(self) -> torch.nn.Module:
+        """``module_`` itself (``AccelerateMixin`` may wrap it while training)."""
+        return self.module_
+
+    def _is_main_process(self) -> bool:
+        """Whether this process writes checkpoints (one of several processes
+        under ``accelerate launch``)."""
+        return True
+
     @contextmanager
-    def _seeded(self, seed: int):
+    def _seeded(self, seed: int, device):
         devices = []
-        if torch.cuda.is_available() and torch.device(self.device).type == "cuda":
-            devices = [torch.device(self.device).index or 0]
+        device = torch.device(device)
+        if torch.cuda.is_available() and device.type == "cuda":
+            devices = [device.index or 0]
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
             yield
@@ -474,16 +519,49 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
         -------
         self : object
             The fitted estimator.
+
+        Notes
+        -----
+        With ``checkpoint_dir`` set, the training state is saved after every
+        epoch in ``checkpoint_dir_``, a subdirectory named after the data and
+        the parameters. A later ``fit`` of the same data with the same
+        parameters (``device``, ``verbose`` and ``callbacks`` aside) resumes
+        from the last saved epoch, or restores the finished model without
+        training. On the CPU the resumed run ends with the same weights as an
+        uninterrupted one.
         """
         self._check_params()
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         dataset = self._dataset(X, y, seed)
+        fresh = not self.warm_start or not self.initialized_
+        checkpoint = None
+        if self.checkpoint_dir is not None and fresh:
+            from ._checkpoint import checkpoint_directory, read_checkpoint
+
+            directory = checkpoint_directory(self, dataset, fit_params)
+            checkpoint = read_checkpoint(directory)
+            if checkpoint is not None and checkpoint["seed"] != seed:
+                # random_state=None: carry on with the interrupted run's seed
+                seed = checkpoint["seed"]
+                dataset.rng = np.random.default_rng(seed)
+            self.checkpoint_dir_ = os.fspath(directory)
         self._mixup_rng_ = np.random.default_rng(seed + 1)
-        with self._on_device(), self._seeded(seed):
-            if not self.warm_start or not self.initialized_:
+        with self._on_device() as device, self._seeded(seed, device):
+            if fresh:
                 self.initialize()
             self._check_chunk_fits_module()
-            NeuralNet.partial_fit(self, dataset, dataset.y, **fit_params)
+            if self.checkpoint_dir is None or not fresh:
+                NeuralNet.partial_fit(self, dataset, dataset.y, **fit_params)
+                return self
+            saver = dict(self.callbacks_)["checkpoint"]
+            epochs = saver.start(self, directory, seed, checkpoint)
+            try:
+                # skorch's partial_fit hands `epochs` on to fit_loop
+                NeuralNet.partial_fit(
+                    self, dataset, dataset.y, epochs=epochs, **fit_params
+                )
+            finally:
+                saver.stop()
         return self
 
     def _check_chunk_fits_module(self):
@@ -505,7 +583,8 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
         """Continue training (warm start) on ``X`` and ``y``; see :meth:`fit`.
 
         The input shape must match the first call, and ``y`` may only use the
-        classes (or tags) seen then.
+        classes (or tags) seen then. ``partial_fit`` neither reads nor writes
+        checkpoints.
         """
         if not getattr(self, "initialized_", False):
             return self.fit(X, y, **fit_params)
@@ -514,7 +593,7 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         seed = (seed + len(self.history_)) % (2**31 - 1)
         dataset = self._dataset(X, y, seed, reset=False)
-        with self._on_device(), self._seeded(seed):
+        with self._on_device() as device, self._seeded(seed, device):
             NeuralNet.partial_fit(self, dataset, dataset.y, **fit_params)
         return self
 
@@ -547,6 +626,8 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
                     batch = np.stack(
                         [clips[i][..., s : s + length] for i, s, _ in part]
                     )
+                    for i, _, _ in part:  # memory-mapped input: drop read pages
+                        release_pages(clips[i])
                     x = torch.from_numpy(np.ascontiguousarray(batch)).to(device)
                     out = self._forward_chunks(x, embed).float().cpu().numpy()
                     if sums is None:
@@ -645,16 +726,13 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
         estimator's defaults for them.
         """
         self.check_is_fitted()
-        state = {k: v.detach().cpu() for k, v in self.module_.state_dict().items()}
-        params = {
-            k: v
-            for k, v in self.get_params(deep=False).items()
-            if _plain(v) and k != "device"
-        }
+        module = self._unwrapped_module()
+        state = {k: v.detach().cpu() for k, v in module.state_dict().items()}
+        name, params = self._weights_header()
         torch.save(
             {
                 "format": _FORMAT,
-                "estimator": type(self).__name__,
+                "estimator": name,
                 "params": params,
                 "classes": self.classes_.tolist(),
                 "multilabel": bool(self.multilabel_),
@@ -664,6 +742,18 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
             },
             path,
         )
+
+    def _weights_header(self) -> tuple[str, dict]:
+        """The estimator name and plain parameters that ``save_weights``
+        stores and ``load_weights`` rebuilds the estimator from."""
+        params = {
+            k: v
+            for k, v in self.get_params(deep=False).items()
+            if _plain(v)
+            and k not in ("device", "checkpoint_dir")
+            and not k.startswith("_")  # skorch's bookkeeping
+        }
+        return type(self).__name__, params
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -15,6 +15,7 @@ import math
 import numpy as np
 import torch
 
+from .._disk import clip_blocks, release_pages
 from ..features import frame_lengths
 
 __all__ = [
@@ -98,8 +99,20 @@ def check_spectrograms(X, *, n_mels: int | None, name: str):
             f"seen in fit (got {X.shape[1]})."
         )
     X = X.astype(np.float32, copy=False)
+    # block by block, so that a memory-mapped X is never read in all at once
+    lengths = np.empty(X.shape[0], dtype=np.int64)
+    for block in clip_blocks(X.shape[0], X[:1].nbytes):
+        lengths[block] = _check_values(X[block], block.start, name)
+        release_pages(X[block])
+    clips = [X[i, :, :n] for i, n in enumerate(lengths)]
+    return clips, lengths
+
+
+def _check_values(X, first: int, name: str) -> np.ndarray:
+    """Check clips ``first, first + 1, ...`` for inf and NaN inside the music,
+    and return their valid lengths."""
     if np.isinf(X).any():
-        clip = int(np.flatnonzero(np.isinf(X).any(axis=(1, 2)))[0])
+        clip = first + int(np.flatnonzero(np.isinf(X).any(axis=(1, 2)))[0])
         raise ValueError(f"Input X contains infinity: clip {clip} of X to {name}.")
     lengths = frame_lengths(X)
     nan = np.isnan(X)
@@ -107,7 +120,7 @@ def check_spectrograms(X, *, n_mels: int | None, name: str):
         # NaN is allowed only as whole trailing padding frames
         inside = nan & (np.arange(X.shape[2])[None, None, :] < lengths[:, None, None])
         if inside.any():
-            clip = int(np.flatnonzero(inside.any(axis=(1, 2)))[0])
+            clip = first + int(np.flatnonzero(inside.any(axis=(1, 2)))[0])
             raise ValueError(
                 f"Input X contains NaN inside clip {clip} of X to {name}: NaN marks "
                 "padding only when whole frames at the end of a clip are NaN."
@@ -115,11 +128,10 @@ def check_spectrograms(X, *, n_mels: int | None, name: str):
         empty = np.flatnonzero(lengths == 0)
         if empty.size:
             raise ValueError(
-                f"Clip {int(empty[0])} of X to {name} is empty: all its frames are "
-                "NaN padding."
+                f"Clip {first + int(empty[0])} of X to {name} is empty: all its "
+                "frames are NaN padding."
             )
-    clips = [X[i, :, :n] for i, n in enumerate(lengths)]
-    return clips, lengths
+    return lengths
 
 
 def _pad_ragged(arrays, name):
@@ -209,7 +221,8 @@ class ChunkDataset(torch.utils.data.Dataset):
             start = int(self.rng.integers(0, length - self.chunk + 1))
         else:
             start = (length - self.chunk) // 2
-        x = np.ascontiguousarray(clip[..., start : start + self.chunk])
+        x = np.array(clip[..., start : start + self.chunk], order="C")
+        release_pages(clip)  # a memory-mapped clip stays on disk
         if self.augment is not None:
             x = self.augment(x, self.rng)
         x = torch.from_numpy(x)

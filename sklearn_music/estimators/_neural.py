@@ -61,6 +61,19 @@ _TRAINING_PARAMS = """\
         Mixed precision (bfloat16 autocast) on CUDA; ignored on the CPU.
     callbacks : list of skorch callbacks or None, default=None
         Extra callbacks, as in skorch.
+    checkpoint_dir : str, path-like or None, default=None
+        Directory for resumable training. ``fit`` saves the training state
+        (weights, optimizer, history, LR schedule, early-stopping counters
+        and the random generators) after every epoch, atomically, in a
+        subdirectory named after a hash of the training data and the
+        parameters (``checkpoint_dir_``), so the clones fitted in parallel by
+        a grid search never collide. A later ``fit`` of the same data with
+        the same parameters resumes from the last saved epoch and, on the
+        CPU, ends with the same weights as an uninterrupted run; if training
+        had finished, the model is restored without training. ``device``,
+        ``verbose`` and ``callbacks`` do not count as parameters here.
+        ``partial_fit`` neither reads nor writes checkpoints. See
+        :ref:`scaling`.
     device : str, default="cpu"
         "cpu", "cuda", "cuda:N" or "auto" (CUDA when available).
     random_state : int, RandomState instance or None, default=None
@@ -90,6 +103,9 @@ _ATTRIBUTES = """\
         The trained network.
     history_ : skorch.History
         Per-epoch losses and timings.
+    checkpoint_dir_ : str
+        The checkpoint directory of the last ``fit`` (only with
+        ``checkpoint_dir``).
 """
 
 

@@ -17,11 +17,13 @@ average predictions over, the valid frames only.
 
 from __future__ import annotations
 
+import os
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._disk import clip_blocks, release_pages
 from ._base import AudioTransformerMixin, resolve_device
 
 __all__ = [
@@ -143,7 +145,11 @@ def frame_lengths(S: np.ndarray) -> np.ndarray:
             f"Expected a spectrogram batch of shape (n_clips, n_bins, n_frames); "
             f"got shape {S.shape}."
         )
-    frame_is_pad = np.isnan(S).all(axis=1)  # (n_clips, n_frames)
+    # (n_clips, n_frames), block by block so that a memmap is never all read in
+    frame_is_pad = np.empty((S.shape[0], S.shape[2]), dtype=bool)
+    for block in clip_blocks(S.shape[0], S[:1].nbytes):
+        frame_is_pad[block] = np.isnan(S[block]).all(axis=1)
+        release_pages(S[block])
     # valid length = index after the last frame that is not padding
     not_pad = ~frame_is_pad
     last = S.shape[2] - np.argmax(not_pad[:, ::-1], axis=1)
@@ -211,6 +217,7 @@ class _SpectrogramTransformer(AudioTransformerMixin):
         "fill_value": [Real, None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": [str],
+        "cache_dir": [str, os.PathLike, None],
         **AudioTransformerMixin._shared_constraints,
     }
 
@@ -275,7 +282,8 @@ class _SpectrogramTransformer(AudioTransformerMixin):
         -------
         S : ndarray of shape (n_clips, n_bins, n_frames), dtype float32
             Spectrograms. Row ``i`` belongs to input item ``i``. Frames past
-            the end of a shorter clip hold ``fill_value``.
+            the end of a shorter clip hold ``fill_value``. With ``cache_dir``
+            set, a read-only :class:`numpy.memmap` of a file in ``cache_dir``.
         """
         self._validate_params()
         p = self.resolved_params()
@@ -285,6 +293,10 @@ class _SpectrogramTransformer(AudioTransformerMixin):
         fixed_frames = (
             self._frames_for(self._duration_samples(), p) if self.duration else None
         )
+        if self.cache_dir is not None:
+            from ._cache import cached_transform
+
+            return cached_transform(self, source, p, n_bins, fixed_frames, fill)
         pieces: list[np.ndarray] = []
         out = None
         if fixed_frames is not None:
@@ -296,16 +308,8 @@ class _SpectrogramTransformer(AudioTransformerMixin):
                 row[:, n:] = fill
         with self._progress(len(source)) as bar:
             for idx, clips in source.iter_batches(self.batch_size, n_jobs=self.n_jobs):
-                clips = [self._crop(y) for y in clips]
-                for i, y in zip(idx, clips, strict=True):
-                    if not p.get("center", True) and y.size < p["n_fft"]:
-                        raise ValueError(
-                            f"{source.describe(i)} has {y.size} samples, fewer than "
-                            f"n_fft={p['n_fft']} needed with center=False."
-                        )
-                names = [source.describe(i) for i in idx]
                 dest = None if out is None else [out[i] for i in idx]
-                specs = self._compute(clips, p, names, dest)
+                specs = self._clip_spectra(source, idx, clips, p, dest)
                 if out is None:
                     pieces.extend(specs)
                 bar.update(len(idx))
@@ -317,6 +321,22 @@ class _SpectrogramTransformer(AudioTransformerMixin):
             row[:, : S.shape[1]] = S
             row[:, S.shape[1] :] = fill
         return out
+
+    def _clip_spectra(self, source, idx, clips, p: dict, dest=None):
+        """Spectrograms of the decoded ``clips`` of ``source`` items ``idx``.
+
+        Crops each clip to ``duration`` and returns one ``(n_bins,
+        n_frames_i)`` array per clip, or fills ``dest`` (see ``_compute``).
+        """
+        clips = [self._crop(y) for y in clips]
+        for i, y in zip(idx, clips, strict=True):
+            if not p.get("center", True) and y.size < p["n_fft"]:
+                raise ValueError(
+                    f"{source.describe(i)} has {y.size} samples, fewer than "
+                    f"n_fft={p['n_fft']} needed with center=False."
+                )
+        names = [source.describe(i) for i in idx]
+        return self._compute(clips, p, names, dest)
 
     def _log_kwargs(self, p: dict) -> dict:
         return {k: p[k] for k in ("log", "ref", "amin", "top_db", "log_gain")}
@@ -631,6 +651,17 @@ class MelSpectrogram(_TorchSTFTMixin, _SpectrogramTransformer):
         How integer sample arrays are converted: "dtype" divides by the full
         scale of the integer type (32768 for int16), a number divides by it.
         ``None`` rejects integer input, since its scale is ambiguous.
+    cache_dir : str or path-like, default=None
+        Directory for an on-disk cache (created if needed); ``None`` keeps
+        everything in memory. When set, the spectrogram of each audio file is
+        stored there, keyed by a hash of the file's bytes and of the resolved
+        front-end parameters and library versions, so a later ``transform``
+        (another fold, another run) reads it instead of recomputing; and
+        ``transform`` writes its output to a file there and returns it as a
+        read-only :class:`numpy.memmap`, so memory stays bounded by
+        ``batch_size`` clips however many there are. In-memory clips are not
+        cached one by one but their output is memory-mapped too. See
+        :ref:`streaming`.
 
     See Also
     --------
@@ -642,8 +673,8 @@ class MelSpectrogram(_TorchSTFTMixin, _SpectrogramTransformer):
     -----
     This transformer is stateless: ``fit`` only validates, and ``transform``
     may be called without fitting. A clip's output never depends on the other
-    clips in ``X``. Use ``Pipeline(memory=...)`` to cache spectrograms across a
-    grid search.
+    clips in ``X``. Set ``cache_dir`` to cache spectrograms on disk across
+    folds, grid searches and runs, and to keep large outputs out of memory.
 
     Examples
     --------
@@ -698,6 +729,7 @@ class MelSpectrogram(_TorchSTFTMixin, _SpectrogramTransformer):
         n_jobs=None,
         verbose=0,
         pcm_scale=None,
+        cache_dir=None,
     ):
         self.preset = preset
         self.sr = sr
@@ -725,6 +757,7 @@ class MelSpectrogram(_TorchSTFTMixin, _SpectrogramTransformer):
         self.n_jobs = n_jobs
         self.verbose = verbose
         self.pcm_scale = pcm_scale
+        self.cache_dir = cache_dir
 
     def _n_bins(self, p):
         return p["n_mels"]
@@ -831,6 +864,10 @@ class STFTSpectrogram(_TorchSTFTMixin, _SpectrogramTransformer):
         Progress bar when > 0.
     pcm_scale : "dtype" or float, default=None
         Scale for integer sample arrays; ``None`` rejects them.
+    cache_dir : str or path-like, default=None
+        Directory of the on-disk spectrogram cache; ``transform`` then returns
+        a read-only :class:`numpy.memmap` (see :class:`MelSpectrogram` and
+        :ref:`streaming`).
 
     See Also
     --------
@@ -875,6 +912,7 @@ class STFTSpectrogram(_TorchSTFTMixin, _SpectrogramTransformer):
         n_jobs=None,
         verbose=0,
         pcm_scale=None,
+        cache_dir=None,
     ):
         self.sr = sr
         self.n_fft = n_fft
@@ -896,6 +934,7 @@ class STFTSpectrogram(_TorchSTFTMixin, _SpectrogramTransformer):
         self.n_jobs = n_jobs
         self.verbose = verbose
         self.pcm_scale = pcm_scale
+        self.cache_dir = cache_dir
 
     def _n_bins(self, p):
         return 1 + p["n_fft"] // 2
@@ -982,6 +1021,10 @@ class CQTSpectrogram(_SpectrogramTransformer):
         Progress bar when > 0.
     pcm_scale : "dtype" or float, default=None
         Scale for integer sample arrays; ``None`` rejects them.
+    cache_dir : str or path-like, default=None
+        Directory of the on-disk spectrogram cache; ``transform`` then returns
+        a read-only :class:`numpy.memmap` (see :class:`MelSpectrogram` and
+        :ref:`streaming`).
 
     Examples
     --------
@@ -1035,6 +1078,7 @@ class CQTSpectrogram(_SpectrogramTransformer):
         n_jobs=None,
         verbose=0,
         pcm_scale=None,
+        cache_dir=None,
     ):
         self.sr = sr
         self.hop_length = hop_length
@@ -1060,6 +1104,7 @@ class CQTSpectrogram(_SpectrogramTransformer):
         self.n_jobs = n_jobs
         self.verbose = verbose
         self.pcm_scale = pcm_scale
+        self.cache_dir = cache_dir
 
     def resolved_params(self) -> dict:
         """CQT parameters after applying the defaults.

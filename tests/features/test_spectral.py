@@ -297,7 +297,9 @@ def test_cuda_matches_cpu(rng):
     np.testing.assert_allclose(gpu, cpu, atol=1e-3)
 
 
-@pytest.mark.parametrize("pad_mode", ["constant", "edge", "reflect", "symmetric", "wrap"])
+@pytest.mark.parametrize(
+    "pad_mode", ["constant", "edge", "reflect", "symmetric", "wrap"]
+)
 @pytest.mark.parametrize(
     ("n_fft", "hop", "n"),
     [(2048, 512, 30000), (512, 160, 4100), (256, 300, 5000), (256, 64, 1023),
