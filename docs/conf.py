@@ -49,6 +49,7 @@ extensions = [
     "numpydoc",
     "presets_table",
     "bench_results",
+    "examples_pages",
 ]
 
 templates_path = ["_templates"]

@@ -61,41 +61,57 @@ class CLIError(Exception):
 # argument parsing
 
 
-def _positive_int(text: str) -> int:
+def _number(text: str, convert, what: str):
+    """Convert an option value with ``convert`` (``int`` or ``float``).
+
+    Parameters
+    ----------
+    text : str
+        The value given on the command line.
+    convert : callable
+        ``int`` or ``float``.
+    what : str
+        The expected kind, as in ``"an integer"``, for the error message.
+
+    Returns
+    -------
+    value : int or float
+        The converted value.
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        If ``convert`` fails.
+    """
     try:
-        value = int(text)
+        return convert(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+
+
+def _positive_int(text: str) -> int:
+    value = _number(text, int, "an integer")
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
 
 
 def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    value = _number(text, float, "a number")
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
     return value
 
 
 def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    value = _number(text, float, "a number")
     if not 0 < value < 1:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
     return value
 
 
 def _n_jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    value = _number(text, int, "an integer")
     if value == 0:
         raise argparse.ArgumentTypeError("must be -1 (all cores) or a positive count")
     return value
@@ -166,6 +182,84 @@ def _common_options(
     return common
 
 
+def _add_inputs_argument(parser: argparse.ArgumentParser) -> None:
+    """Add to ``parser`` the ``INPUT`` arguments: audio files or folders."""
+    parser.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="audio files, or folders searched recursively for audio files",
+    )
+
+
+def _add_csv_option(parser: argparse.ArgumentParser) -> None:
+    """Add to ``parser`` ``--csv``, the file the result table is written to."""
+    parser.add_argument(
+        "--csv", default=None, metavar="FILE", help="write the table to a CSV file"
+    )
+
+
+def _add_seed_option(parser: argparse.ArgumentParser) -> None:
+    """Add to ``parser`` ``--seed``, the random seed."""
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+
+def _add_duration_option(parser: argparse.ArgumentParser, help_text: str) -> None:
+    """Add ``--duration``, how much of every file is read.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser.
+    help_text : str
+        The option's help, which says what the subcommand does with it.
+    """
+    parser.add_argument(
+        "--duration",
+        type=_positive_float,
+        default=None,
+        metavar="SECONDS",
+        help=help_text,
+    )
+
+
+def _add_frontend_options(
+    parser: argparse.ArgumentParser, *, mel_scope: str, duration_help: str
+) -> None:
+    """Add ``--preset``, ``--n-mels``, ``--sr`` and ``--duration``.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser.
+    mel_scope : str
+        When the mel options apply, as in ``"spectrogram models"``.
+    duration_help : str
+        The help text of ``--duration``.
+    """
+    parser.add_argument(
+        "--preset",
+        choices=_PRESETS,
+        default=None,
+        help=f"mel front-end of a reference paper ({mel_scope})",
+    )
+    parser.add_argument(
+        "--n-mels",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help=f"mel bands ({mel_scope}; default: the preset's, else 128)",
+    )
+    parser.add_argument(
+        "--sr",
+        type=_positive_int,
+        default=None,
+        metavar="HZ",
+        help="sampling rate files are read at (default: the preset's, else 22050)",
+    )
+    _add_duration_option(parser, duration_help)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -213,7 +307,7 @@ def _build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="tiny settings that finish in seconds (a smoke test, not a result)",
     )
-    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    _add_seed_option(demo)
     demo.set_defaults(run=_cmd_demo)
 
     # fit ---------------------------------------------------------------
@@ -245,32 +339,11 @@ def _build_parser() -> argparse.ArgumentParser:
         "tzanetakis: handcrafted features, scaling and one Gaussian mixture "
         "per class (single-label only)",
     )
-    fit.add_argument(
-        "--preset",
-        choices=_PRESETS,
-        default=None,
-        help="mel front-end of a reference paper (spectrogram models)",
-    )
-    fit.add_argument(
-        "--n-mels",
-        type=_positive_int,
-        default=None,
-        metavar="N",
-        help="mel bands (spectrogram models; default: the preset's, else 128)",
-    )
-    fit.add_argument(
-        "--sr",
-        type=_positive_int,
-        default=None,
-        metavar="HZ",
-        help="sampling rate files are read at (default: the preset's, else 22050)",
-    )
-    fit.add_argument(
-        "--duration",
-        type=_positive_float,
-        default=None,
-        metavar="SECONDS",
-        help="read only the first SECONDS of every file (default: whole files)",
+    _add_frontend_options(
+        fit,
+        mel_scope="spectrogram models",
+        duration_help="read only the first SECONDS of every file (default: whole "
+        "files)",
     )
     fit.add_argument(
         "--param-budget",
@@ -309,7 +382,7 @@ def _build_parser() -> argparse.ArgumentParser:
         help="hold out this fraction of the clips, train on the rest and print "
         "the validation score (accuracy, or macro ROC-AUC for tags)",
     )
-    fit.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    _add_seed_option(fit)
     fit.set_defaults(run=_cmd_fit)
 
     # predict and tag -----------------------------------------------------
@@ -333,12 +406,7 @@ def _build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(
             name, parents=[data_common], help=help_text, description=description
         )
-        p.add_argument(
-            "inputs",
-            nargs="+",
-            metavar="INPUT",
-            help="audio files, or folders searched recursively for audio files",
-        )
+        _add_inputs_argument(p)
         p.add_argument(
             "-m",
             "--model",
@@ -346,9 +414,7 @@ def _build_parser() -> argparse.ArgumentParser:
             metavar="FILE",
             help="model file written by `sklearn-music fit`",
         )
-        p.add_argument(
-            "--csv", default=None, metavar="FILE", help="write the table to a CSV file"
-        )
+        _add_csv_option(p)
         if name == "tag":
             p.add_argument(
                 "--top-k",
@@ -418,16 +484,10 @@ def _build_parser() -> argparse.ArgumentParser:
         "the genre the model predicts for the query (needs a single-label "
         "--model)",
     )
-    rec.add_argument(
-        "--duration",
-        type=_positive_float,
-        default=None,
-        metavar="SECONDS",
-        help="without --model: read only the first SECONDS of every file",
+    _add_duration_option(
+        rec, "without --model: read only the first SECONDS of every file"
     )
-    rec.add_argument(
-        "--csv", default=None, metavar="FILE", help="write the table to a CSV file"
-    )
+    _add_csv_option(rec)
     rec.set_defaults(run=_cmd_recommend)
 
     # features --------------------------------------------------------------
@@ -444,12 +504,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "file list written beside it (<name>.paths.txt). A .csv file (handcrafted "
         "features only) has a 'path' column and one column per feature.",
     )
-    feat.add_argument(
-        "inputs",
-        nargs="+",
-        metavar="INPUT",
-        help="audio files, or folders searched recursively for audio files",
-    )
+    _add_inputs_argument(feat)
     feat.add_argument(
         "-o",
         "--output",
@@ -464,32 +519,10 @@ def _build_parser() -> argparse.ArgumentParser:
         help="mel (default), stft or cqt spectrograms; tzanetakis (30 features) "
         "or extended (518 features) handcrafted features",
     )
-    feat.add_argument(
-        "--preset",
-        choices=_PRESETS,
-        default=None,
-        help="mel front-end of a reference paper (--kind mel)",
-    )
-    feat.add_argument(
-        "--n-mels",
-        type=_positive_int,
-        default=None,
-        metavar="N",
-        help="mel bands (--kind mel; default: the preset's, else 128)",
-    )
-    feat.add_argument(
-        "--sr",
-        type=_positive_int,
-        default=None,
-        metavar="HZ",
-        help="sampling rate files are read at (default: the preset's, else 22050)",
-    )
-    feat.add_argument(
-        "--duration",
-        type=_positive_float,
-        default=None,
-        metavar="SECONDS",
-        help="crop or pad every clip to SECONDS (default: whole files)",
+    _add_frontend_options(
+        feat,
+        mel_scope="--kind mel",
+        duration_help="crop or pad every clip to SECONDS (default: whole files)",
     )
     feat.set_defaults(run=_cmd_features)
     return parser

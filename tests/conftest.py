@@ -19,6 +19,22 @@ def _real_audio_dir() -> Path | None:
     return path if path.is_dir() and any(path.glob("*.flac")) else None
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--run-slow", action="store_true", help="also run tests marked slow"
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``slow`` run only with ``--run-slow`` (or ``-m slow``)."""
+    if config.getoption("--run-slow") or "slow" in (config.getoption("-m") or ""):
+        return
+    skip = pytest.mark.skip(reason="slow; run with --run-slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 def pytest_configure(config):
     """Under pytest-xdist each worker gets one torch thread: two workers with
     two threads each on two cores make tiny networks many times slower."""

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 import soundfile as sf
+from sklearn.utils._param_validation import StrOptions
 
 from .._io import AudioDecodeError, AudioFileNotFoundError
 
@@ -26,6 +27,13 @@ _N_LISTED = 10
 
 #: What ``on_missing`` and ``on_unreadable`` accept.
 ON_PROBLEM = ("raise", "warn", "skip")
+
+#: ``validate_params`` constraints of the file-check parameters of every loader.
+FILE_CHECK_CONSTRAINTS = {
+    "on_missing": [StrOptions(set(ON_PROBLEM))],
+    "on_unreadable": [StrOptions(set(ON_PROBLEM))],
+    "check_audio": ["boolean"],
+}
 
 
 def _show(item) -> str:
@@ -76,7 +84,8 @@ def check_files(
     files; ``"warn"`` drops them with a warning; ``"skip"`` drops them
     silently. The paths dropped are kept in ``attrs["missing"]`` and
     ``attrs["unreadable"]`` of the returned frame. Messages name the files
-    relative to ``root`` when it is given.
+    relative to ``root`` when it is given. Loaders call it through
+    :func:`build_frame`, which the ``stacklevel`` of the warnings counts.
     """
 
     def names(bad):
@@ -116,20 +125,90 @@ def check_files(
             f"Left out {len(missing)} of the {len(paths)} {dataset} clips whose "
             f"audio file is missing: {names(missing)}.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     if unreadable and on_unreadable == "warn":
         warnings.warn(
             f"Left out {len(unreadable)} of the {len(paths)} {dataset} clips whose "
             f"audio files {how}: {names(unreadable)}.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     keep = exists & ~unusable
     out = df[keep].reset_index(drop=True) if not keep.all() else df
     out.attrs["missing"] = missing
     out.attrs["unreadable"] = unreadable
     return out
+
+
+def build_frame(
+    columns: dict,
+    splits,
+    *,
+    dataset: str,
+    root: str,
+    on_missing: str,
+    on_unreadable: str,
+    check_audio: bool,
+    Y: np.ndarray | None = None,
+    tag_names: np.ndarray | None = None,
+    return_y: bool = False,
+):
+    """The frame a loader returns: rows sorted and their files checked.
+
+    Parameters
+    ----------
+    columns : dict
+        The leading columns: the id column (rows are sorted by it within a
+        split), ``path`` and any label column.
+    splits : sequence of str or None
+        The ``split`` column, which comes last.
+    dataset, root, on_missing, on_unreadable, check_audio
+        Passed to :func:`check_files`.
+    Y : ndarray of shape (n_rows, n_tags), default=None
+        Tag indicator matrix: adds a ``tags`` column (before ``split``) and
+        ``attrs["tag_names"]``.
+    tag_names : ndarray of shape (n_tags,), default=None
+        Names of the columns of ``Y``.
+    return_y : bool, default=False
+        Also return the rows of ``Y`` kept, in the order of the frame, and
+        ``tag_names``.
+
+    Returns
+    -------
+    df : pandas.DataFrame
+        The frame, with ``attrs["missing"]`` and ``attrs["unreadable"]``.
+    Y : ndarray of shape (len(df), n_tags)
+        Only with ``return_y=True``.
+    tag_names : ndarray of shape (n_tags,)
+        Only with ``return_y=True``.
+    """
+    by = next(iter(columns))
+    columns = dict(columns)
+    if Y is not None:
+        columns["tags"] = pd.Series(
+            [tag_names[row == 1].tolist() for row in Y], dtype=object
+        )
+        columns["_row"] = np.arange(len(Y))
+    columns["split"] = pd.Series(splits, dtype=object)
+    df = sort_rows(pd.DataFrame(columns), by)
+    df = check_files(
+        df,
+        on_missing=on_missing,
+        on_unreadable=on_unreadable,
+        check_audio=check_audio,
+        dataset=dataset,
+        root=root,
+    )
+    if Y is None:
+        return df
+    Y = Y[df["_row"].to_numpy()]
+    attrs = dict(df.attrs)
+    df = df.drop(columns="_row")
+    df.attrs = {"tag_names": tag_names.tolist(), **attrs}
+    if return_y:
+        return df, Y, tag_names
+    return df
 
 
 def sort_rows(df: pd.DataFrame, by: str) -> pd.DataFrame:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import StrOptions, validate_params
 
-from ._base import ON_PROBLEM, check_files, format_items, sort_rows
+from ._base import FILE_CHECK_CONSTRAINTS, build_frame, format_items
 
 __all__ = ["load_fma"]
 
@@ -107,9 +107,7 @@ def _check_values(values: pd.Series, allowed, what: str, where: str) -> None:
         "metadata_root": [str, os.PathLike],
         "subset": [StrOptions(set(_SUBSETS))],
         "target": [StrOptions({"auto", "genre_top", "genres", "genres_all"})],
-        "on_missing": [StrOptions(set(ON_PROBLEM))],
-        "on_unreadable": [StrOptions(set(ON_PROBLEM))],
-        "check_audio": ["boolean"],
+        **FILE_CHECK_CONSTRAINTS,
     },
     prefer_skip_nested_validation=True,
 )
@@ -265,22 +263,16 @@ def load_fma(
         labels = ("tags", pd.Series(lists, dtype=object))
 
     ids = tracks.index.to_numpy(dtype=np.int64)
-    df = pd.DataFrame(
+    return build_frame(
         {
             "track_id": ids,
             "path": [os.path.join(root, f"{t:06d}"[:3], f"{t:06d}.mp3") for t in ids],
             labels[0]: labels[1],
-            "split": pd.Series(
-                [_SPLIT_NAMES[s] for s in tracks[("set", "split")]], dtype=object
-            ),
-        }
-    )
-    df = sort_rows(df, "track_id")
-    return check_files(
-        df,
+        },
+        [_SPLIT_NAMES[s] for s in tracks[("set", "split")]],
+        dataset=f"FMA {subset}",
+        root=root,
         on_missing=on_missing,
         on_unreadable=on_unreadable,
         check_audio=check_audio,
-        dataset=f"FMA {subset}",
-        root=root,
     )

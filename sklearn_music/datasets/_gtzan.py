@@ -8,7 +8,7 @@ from importlib import resources
 import pandas as pd
 from sklearn.utils._param_validation import StrOptions, validate_params
 
-from ._base import ON_PROBLEM, SPLITS, check_files, sort_rows
+from ._base import FILE_CHECK_CONSTRAINTS, SPLITS, build_frame
 
 __all__ = ["load_gtzan"]
 
@@ -66,9 +66,7 @@ def _audio_path(genres_dir: str, track_id: str) -> str:
     {
         "root": [str, os.PathLike],
         "split": [StrOptions({"filtered", "all"})],
-        "on_missing": [StrOptions(set(ON_PROBLEM))],
-        "on_unreadable": [StrOptions(set(ON_PROBLEM))],
-        "check_audio": ["boolean"],
+        **FILE_CHECK_CONSTRAINTS,
     },
     prefer_skip_nested_validation=True,
 )
@@ -192,20 +190,16 @@ def load_gtzan(
             split_ids = _split_ids(name)
             ids += split_ids
             splits += [name] * len(split_ids)
-    df = pd.DataFrame(
+    return build_frame(
         {
             "track_id": ids,
             "path": [_audio_path(genres_dir, t) for t in ids],
             "label": [t.split(".")[0] for t in ids],
-            "split": pd.Series(splits, dtype=object),
-        }
-    )
-    df = sort_rows(df, "track_id")
-    return check_files(
-        df,
+        },
+        splits,
+        dataset="GTZAN",
+        root=genres_dir,
         on_missing=on_missing,
         on_unreadable=on_unreadable,
         check_audio=check_audio,
-        dataset="GTZAN",
-        root=genres_dir,
     )

@@ -8,16 +8,15 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from sklearn.utils._param_validation import StrOptions, validate_params
+from sklearn.utils._param_validation import validate_params
 
 from ._base import (
-    ON_PROBLEM,
+    FILE_CHECK_CONSTRAINTS,
     SPLITS,
-    check_files,
+    build_frame,
     first_duplicates,
     format_items,
     read_id_list,
-    sort_rows,
 )
 
 __all__ = ["load_msd_tags"]
@@ -166,9 +165,7 @@ def _preview_paths(ids, audio_root: str, path_template) -> list[str]:
         "audio_root": [str, os.PathLike],
         "path_template": [str, Mapping, callable],
         "tag_sep": [str],
-        "on_missing": [StrOptions(set(ON_PROBLEM))],
-        "on_unreadable": [StrOptions(set(ON_PROBLEM))],
-        "check_audio": ["boolean"],
+        **FILE_CHECK_CONSTRAINTS,
         "return_y": ["boolean"],
     },
     prefer_skip_nested_validation=True,
@@ -333,30 +330,15 @@ def load_msd_tags(
         )
     tag_names = np.array(tag_names, dtype=str)
     audio_root = os.path.expanduser(os.fspath(audio_root))
-    df = pd.DataFrame(
-        {
-            "track_id": ids,
-            "path": _preview_paths(ids, audio_root, path_template),
-            "tags": pd.Series(
-                [tag_names[row == 1].tolist() for row in Y], dtype=object
-            ),
-            "split": pd.Series(splits, dtype=object),
-            "_row": np.arange(len(ids)),
-        }
-    )
-    df = sort_rows(df, "track_id")
-    df = check_files(
-        df,
+    return build_frame(
+        {"track_id": ids, "path": _preview_paths(ids, audio_root, path_template)},
+        splits,
+        dataset="MSD preview",
+        root=audio_root,
         on_missing=on_missing,
         on_unreadable=on_unreadable,
         check_audio=check_audio,
-        dataset="MSD preview",
-        root=audio_root,
+        Y=Y,
+        tag_names=tag_names,
+        return_y=return_y,
     )
-    Y = Y[df["_row"].to_numpy()]
-    attrs = dict(df.attrs)
-    df = df.drop(columns="_row")
-    df.attrs = {"tag_names": tag_names.tolist(), **attrs}
-    if return_y:
-        return df, Y, tag_names
-    return df

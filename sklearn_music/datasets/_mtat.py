@@ -10,13 +10,12 @@ import pandas as pd
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ._base import (
-    ON_PROBLEM,
+    FILE_CHECK_CONSTRAINTS,
     SPLITS,
-    check_files,
+    build_frame,
     first_duplicates,
     format_items,
     read_id_list,
-    sort_rows,
 )
 
 __all__ = ["load_mtat"]
@@ -134,9 +133,7 @@ def _splits_from_lists(ann: pd.DataFrame, lists: dict) -> np.ndarray:
         "n_tags": [Interval(Integral, 1, None, closed="left"), None],
         "split": [StrOptions({"standard", "all"}), dict],
         "drop_untagged": ["boolean"],
-        "on_missing": [StrOptions(set(ON_PROBLEM))],
-        "on_unreadable": [StrOptions(set(ON_PROBLEM))],
-        "check_audio": ["boolean"],
+        **FILE_CHECK_CONSTRAINTS,
         "return_y": ["boolean"],
     },
     prefer_skip_nested_validation=True,
@@ -310,30 +307,18 @@ def load_mtat(
 
     audio_dir = _audio_dir(root)
     rows = np.flatnonzero(selected)
-    df = pd.DataFrame(
+    return build_frame(
         {
             "clip_id": ann["clip_id"].to_numpy()[rows],
             "path": [os.path.join(audio_dir, mp3_paths[i]) for i in rows],
-            "tags": pd.Series(
-                [tag_names[Y[i] == 1].tolist() for i in rows], dtype=object
-            ),
-            "split": pd.Series(splits[rows], dtype=object),
-            "_row": rows,
-        }
-    )
-    df = sort_rows(df, "clip_id")
-    df = check_files(
-        df,
+        },
+        splits[rows],
+        dataset="MagnaTagATune",
+        root=audio_dir,
         on_missing=on_missing,
         on_unreadable=on_unreadable,
         check_audio=check_audio,
-        dataset="MagnaTagATune",
-        root=audio_dir,
+        Y=Y[rows],
+        tag_names=tag_names,
+        return_y=return_y,
     )
-    Y = Y[df["_row"].to_numpy()]
-    attrs = dict(df.attrs)
-    df = df.drop(columns="_row")
-    df.attrs = {"tag_names": tag_names.tolist(), **attrs}
-    if return_y:
-        return df, Y, tag_names
-    return df

@@ -33,6 +33,7 @@ from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, EpochScoring, LRScheduler
 
 from .._disk import release_pages
+from .._targets import as_tag_lists
 from ..features._base import resolve_device
 from ._data import ChunkDataset, check_spectrograms, chunk_plan, spec_augment
 
@@ -189,9 +190,10 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
 
     def _encode_known_y(self, y, n_samples: int):
         """Encode targets against the ``classes_`` of the first fit."""
-        y = _unwrap_tag_lists(y)
+        tag_lists = as_tag_lists(y)
         if self.multilabel_:
-            if _is_tag_lists(y):
+            if tag_lists is not None:
+                y = tag_lists
                 unknown = sorted({t for tags in y for t in tags} - set(self.classes_))
                 if unknown:
                     raise ValueError(f"y has tags not seen in fit: {unknown}.")
@@ -222,10 +224,10 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
             raise ValueError(
                 f"{self._name()} requires y to be passed, but the target y is None."
             )
-        y = _unwrap_tag_lists(y)
-        if _is_tag_lists(y):
+        tag_lists = as_tag_lists(y)
+        if tag_lists is not None:
             binarizer = MultiLabelBinarizer()
-            Y = binarizer.fit_transform(y)
+            Y = binarizer.fit_transform(tag_lists)
             classes = binarizer.classes_
         else:
             y = np.asarray(y)
@@ -781,40 +783,6 @@ def _valid_accuracy(net, dataset, y):
         pred = torch.sigmoid(logits).cpu().numpy() >= net.threshold
         return float((pred == (y > 0.5)).mean())
     return float((logits.argmax(dim=1).cpu().numpy() == y).mean())
-
-
-def _unwrap_tag_lists(y):
-    """A pandas Series or 1-D object array of tag lists as a plain list
-    (e.g. ``df["tags"]`` of the dataset loaders); anything else unchanged."""
-    if isinstance(y, list | tuple) or getattr(y, "ndim", None) != 1:
-        return y
-    values = getattr(y, "to_numpy", lambda: np.asarray(y))()
-    if values.dtype == object and all(
-        isinstance(t, list | tuple | set | frozenset) for t in values
-    ):
-        return list(values)
-    return y
-
-
-def _is_tag_lists(y) -> bool:
-    """Whether ``y`` is a list of tag lists rather than an indicator matrix.
-
-    Equal-length rows of 0/1 numbers (``Y.tolist()``) are an indicator matrix,
-    as in scikit-learn; anything else made of sequences is tag lists.
-    """
-    if not (
-        isinstance(y, list | tuple)
-        and len(y)
-        and all(isinstance(t, list | tuple | set | frozenset) for t in y)
-    ):
-        return False
-    if len({len(t) for t in y}) == 1 and not isinstance(y[0], set | frozenset):
-        try:
-            values = np.asarray(y, dtype=float)
-        except (TypeError, ValueError):
-            return True
-        return not np.isin(values, (0, 1)).all()
-    return True
 
 
 def _check_len(y, n_samples):

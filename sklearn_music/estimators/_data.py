@@ -190,6 +190,16 @@ class ChunkDataset(torch.utils.data.Dataset):
         Seed of the crop positions and augmentations.
     augment : callable or None
         ``augment(x, rng) -> x`` applied to training crops (e.g. SpecAugment).
+
+    Notes
+    -----
+    In the main process the crops come from one generator seeded by ``seed``.
+    In a :class:`~torch.utils.data.DataLoader` worker process (``num_workers
+    > 0``) each worker draws from a generator seeded by ``seed`` and the
+    worker's own seed, which torch derives anew for every epoch from its
+    seeded global generator: workers do not repeat each other's crops, epochs
+    do not repeat the first epoch's, and a run with the same ``random_state``
+    draws the same crops.
     """
 
     def __init__(self, clips, y, *, chunk, random, seed=0, augment=None):
@@ -198,7 +208,18 @@ class ChunkDataset(torch.utils.data.Dataset):
         self.chunk = chunk
         self.random = random
         self.augment = augment
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
+        self._worker = None  # (worker seed, its generator)
+
+    def _generator(self):
+        """This process's generator (see Notes)."""
+        info = torch.utils.data.get_worker_info()
+        if info is None:
+            return self.rng
+        if self._worker is None or self._worker[0] != info.seed:
+            self._worker = (info.seed, np.random.default_rng([self.seed, info.seed]))
+        return self._worker[1]
 
     def __len__(self) -> int:
         return len(self.clips)
@@ -217,14 +238,15 @@ class ChunkDataset(torch.utils.data.Dataset):
     def __getitem__(self, i):
         clip = self.clips[i]
         length = clip.shape[-1]
+        rng = self._generator()
         if self.random:
-            start = int(self.rng.integers(0, length - self.chunk + 1))
+            start = int(rng.integers(0, length - self.chunk + 1))
         else:
             start = (length - self.chunk) // 2
         x = np.array(clip[..., start : start + self.chunk], order="C")
         release_pages(clip)  # a memory-mapped clip stays on disk
         if self.augment is not None:
-            x = self.augment(x, self.rng)
+            x = self.augment(x, rng)
         x = torch.from_numpy(x)
         if self.y is None:
             return x, torch.zeros(())

@@ -10,6 +10,7 @@ from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import precision_recall_curve, roc_curve
 from sklearn.utils.validation import check_is_fitted
 
+from .._targets import as_tag_lists
 from ..metrics._tagging import _auc_per_tag, _check_targets
 from ._base import _axes, _final_estimator
 
@@ -24,30 +25,6 @@ _KINDS = {
 def _check_kind(kind):
     if kind not in _KINDS:
         raise ValueError(f"kind must be 'roc' or 'pr'; got {kind!r}.")
-
-
-def _as_tag_lists(y):
-    """``y`` as a list of tag lists (``[["rock", "piano"], ["jazz"]]``, also
-    from a pandas Series or object array of lists), or ``None`` when it is
-    an indicator matrix or labels."""
-    if getattr(y, "ndim", None) == 1 and not isinstance(y, list | tuple):
-        values = getattr(y, "to_numpy", lambda: np.asarray(y))()
-        if values.dtype != object:
-            return None
-        y = list(values)
-    if not (
-        isinstance(y, list | tuple)
-        and len(y)
-        and all(isinstance(t, list | tuple | set | frozenset) for t in y)
-    ):
-        return None
-    try:
-        values = np.asarray(y)
-    except ValueError:  # ragged
-        return list(y)
-    if values.ndim == 2 and values.dtype.kind in "biuf":
-        return None  # rows of 0/1: an indicator matrix
-    return list(y)
 
 
 def _tag_names(tag_names, y_true, default: list[str]) -> list[str]:
@@ -419,7 +396,7 @@ lists of tags
         classes = getattr(estimator, "classes_", None)
         y_score = estimator.predict_proba(X)
         labels = None
-        tag_lists = _as_tag_lists(y)
+        tag_lists = as_tag_lists(y)
         if tag_lists is not None:
             from sklearn.preprocessing import MultiLabelBinarizer
 
