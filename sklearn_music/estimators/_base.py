@@ -771,6 +771,10 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
         super().__setstate__(state)
         if device == "auto":
             self.__dict__["device"] = "auto"
+        elif isinstance(self.__dict__.get("device"), torch.device):
+            # skorch falls back to torch.device("cpu") when a pickle from a GPU
+            # machine meets one without CUDA; keep the parameter a string
+            self.__dict__["device"] = str(self.__dict__["device"])
 
 
 def _valid_accuracy(net, dataset, y):

@@ -249,3 +249,19 @@ def test_cuda_training_and_cpu_reload(music, tmp_path):
     np.testing.assert_allclose(
         cpu.predict_proba(S[32:]), est.predict_proba(S[32:]), atol=2e-2
     )
+
+
+def test_pickle_from_a_cuda_machine_loads_on_cpu(music):
+    """A pickle whose estimator says device="cuda" (as one saved on a GPU
+    machine) loads here with a warning and predicts on the CPU."""
+    if torch.cuda.is_available():
+        pytest.skip("needs a machine without CUDA")
+    _, y, S = music
+    est = CRNNClassifier(param_budget=2e4, max_epochs=1, random_state=0)
+    est.fit(S[:16], y[:16])
+    expected = est.predict_proba(S[16:24])
+    est.device = "cuda"  # what the estimator holds when trained on a GPU
+    with pytest.warns(UserWarning, match="CUDA"):
+        restored = pickle.loads(pickle.dumps(est))
+    assert restored.device == "cpu"
+    np.testing.assert_allclose(restored.predict_proba(S[16:24]), expected, rtol=1e-6)
