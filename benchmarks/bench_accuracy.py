@@ -21,6 +21,7 @@ Both systems see the same stratified train / test split:
 Usage::
 
     python benchmarks/bench_accuracy.py [--per-class 80] [--seconds 4] [--seeds 0 1 2]
+    python benchmarks/bench_accuracy.py --seeds 1 --append   # add one more split
 
 Prints a table and writes ``benchmarks/results/bench_accuracy.json``.
 """
@@ -89,7 +90,21 @@ def main(argv=None) -> dict:
     parser.add_argument("--test-size", type=float, default=0.3)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--device", default="cpu")
+    parser.add_argument(
+        "--append",
+        action="store_true",
+        help="keep the runs of other seeds already in the results file (same "
+        "data settings), so splits can be run one session at a time",
+    )
     args = parser.parse_args(argv)
+    settings = {"per_class": args.per_class, "seconds": args.seconds,
+                "test_size": args.test_size, "device": args.device}  # fmt: skip
+    earlier = []
+    if args.append and RESULTS.exists():
+        old = json.loads(RESULTS.read_text())
+        if old.get("settings", settings) != settings:
+            raise SystemExit(f"--append: {RESULTS} holds other settings: {old}")
+        earlier = [r for r in old["runs"] if r["seed"] not in args.seeds]
 
     start = time.perf_counter()
     X, y = render_dataset(args.per_class, args.seconds, SR, random_state=0)
@@ -99,7 +114,7 @@ def main(argv=None) -> dict:
     start = time.perf_counter()
     F = mfcc_statistics(X)  # per-clip features do not depend on the split
     mfcc_s = time.perf_counter() - start
-    runs = []
+    runs = list(earlier)
     for seed in args.seeds:
         index = np.arange(len(X))
         train, test = train_test_split(
@@ -140,7 +155,7 @@ def main(argv=None) -> dict:
         return acc, f1, fit
 
     print(f"\n{len(X)} clips of {args.seconds:g} s, 9 instrument families, "
-          f"{len(args.seeds)} splits (test size {args.test_size:g}); chance "
+          f"{len(runs)} splits (test size {args.test_size:g}); chance "
           f"{1 / len(set(y)):.3f}")  # fmt: skip
     print(f"{'method':40s} {'accuracy':>15s} {'macro F1':>15s} {'fit s':>8s}")
     table = []
@@ -157,13 +172,15 @@ def main(argv=None) -> dict:
         "data": "FluidR3 GM soundfont, predominant instrument family",
         "n_clips": len(X), "seconds": args.seconds, "sr": SR,
         "n_classes": len(set(y)), "test_size": args.test_size,
-        "seeds": args.seeds, "render_s": render_s, "mfcc_s": mfcc_s,
+        "seeds": sorted(r["seed"] for r in runs), "settings": settings,
+        "render_s": render_s, "mfcc_s": mfcc_s,
         "summary": table,
         "runs": runs, "device": args.device, "torch": torch.__version__,
         "torch_threads": torch.get_num_threads(),
         "load_average_1min": os.getloadavg()[0],
         "machine": platform.processor() or platform.machine(),
     }  # fmt: skip
+    runs.sort(key=lambda r: r["seed"])
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     print(f"\nwrote {RESULTS.relative_to(RESULTS.parents[2])}")
