@@ -76,11 +76,19 @@ def bench_grid_and_features(X, y, repeats):
     from dask.distributed import Client, LocalCluster
 
     results, scores = [], {}
-    for label, n_jobs in (("sequential (n_jobs=1)", 1), ("loky (n_jobs=2)", 2)):
+    threads = torch.get_num_threads()
+    runs = (
+        (f"sequential (n_jobs=1, {threads} torch threads)", 1, threads),
+        ("sequential (n_jobs=1, 1 torch thread)", 1, 1),
+        ("loky (n_jobs=2)", 2, threads),
+    )
+    for label, n_jobs, n_threads in runs:
         times = []
+        torch.set_num_threads(n_threads)
         for _ in range(repeats):
             search, seconds = timed(lambda n=n_jobs: grid_search(X, y, n))
             times.append(seconds)
+        torch.set_num_threads(threads)
         scores[label] = search.cv_results_["mean_test_score"].tolist()
         results.append({"experiment": "grid search", "run": label, "wall_s": times})
 
@@ -109,8 +117,15 @@ def bench_grid_and_features(X, y, repeats):
                 "wall_s": times,
                 "note": "first run includes importing torch on the workers",
                 "mean_test_scores": scores,
-                "identical_scores": all(
-                    s == scores["sequential (n_jobs=1)"] for s in scores.values()
+                # workers (loky and Dask alike) train with one torch thread
+                # each; a fit with another thread count sums in another order
+                "identical_scores_one_thread_per_fit": all(
+                    s == scores["sequential (n_jobs=1, 1 torch thread)"]
+                    for label, s in scores.items()
+                    if "torch threads" not in label
+                ),
+                "identical_scores_all_runs": all(
+                    s == scores["loky (n_jobs=2)"] for s in scores.values()
                 ),
             }
         )

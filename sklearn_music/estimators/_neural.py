@@ -78,7 +78,8 @@ _TRAINING_PARAMS = """\
         "cpu", "cuda", "cuda:N" or "auto" (CUDA when available).
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, crops, augmentation and the
-        validation split; with an int, CPU training is reproducible.
+        validation split; with an int, CPU training is reproducible (with
+        the same number of PyTorch threads).
     verbose : int, default=0
         Print the skorch epoch table when > 0.
     **kwargs
