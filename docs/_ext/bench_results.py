@@ -34,9 +34,30 @@ FIELDS = [
 ]
 
 
-class BenchResults(SphinxDirective):
-    required_arguments = 1
+class _ResultsDirective(SphinxDirective):
+    """Shared plumbing: read a results file, render reStructuredText lines."""
+
     has_content = False
+
+    def _read(self, filename: str):
+        """The JSON of ``benchmarks/results/<filename>``, or None if absent."""
+        path = RESULTS / filename
+        if not path.exists():
+            return None
+        self.env.note_dependency(str(path))
+        return json.loads(path.read_text())
+
+    def _missing(self, filename: str) -> list[nodes.Node]:
+        return [nodes.paragraph(text=f"No results yet: {filename} is missing.")]
+
+    def _render(self, lines: list[str], source: str) -> list[nodes.Node]:
+        container = nodes.container()
+        self.state.nested_parse(StringList(lines, source=source), 0, container)
+        return container.children
+
+
+class BenchResults(_ResultsDirective):
+    required_arguments = 1
 
     def run(self) -> list[nodes.Node]:
         name = self.arguments[0]
@@ -62,9 +83,7 @@ class BenchResults(SphinxDirective):
             for _, data in runs:
                 value = data.get(key)
                 lines.append(f"     - {'' if value is None else fmt.format(value)}")
-        container = nodes.container()
-        self.state.nested_parse(StringList(lines, source=name), 0, container)
-        return container.children
+        return self._render(lines, name)
 
     def _results_tables(self, runs) -> list[nodes.Node]:
         """Files holding a list of result rows: one table per file."""
@@ -87,13 +106,11 @@ class BenchResults(SphinxDirective):
                 lines.append(f"   * - {cells[0]}")
                 lines += [f"     - {cell}" for cell in cells[1:]]
             lines.append("")
-            container = nodes.container()
-            self.state.nested_parse(StringList(lines, source=file), 0, container)
-            out += container.children
+            out += self._render(lines, file)
         return out
 
 
-class Table1Times(SphinxDirective):
+class Table1Times(_ResultsDirective):
     """``.. table1-times::``: Choi et al. (2017) Table 1 next to our run.
 
     One row per parameter budget and one column per architecture; each cell
@@ -102,14 +119,10 @@ class Table1Times(SphinxDirective):
     paper's (GPU, 2017) seconds and AUC.
     """
 
-    has_content = False
-
     def run(self) -> list[nodes.Node]:
-        path = RESULTS / "bench_table1.json"
-        if not path.exists():
-            return [nodes.paragraph(text=f"No results yet: {path.name} is missing.")]
-        self.env.note_dependency(str(path))
-        data = json.loads(path.read_text())
+        data = self._read("bench_table1.json")
+        if data is None:
+            return self._missing("bench_table1.json")
         cells = {(c["arch"], c["budget"]): c for c in data["cells"]}
         archs = list(dict.fromkeys(c["arch"] for c in data["cells"]))
         budgets = sorted({c["budget"] for c in data["cells"]})
@@ -139,12 +152,10 @@ class Table1Times(SphinxDirective):
                     f"{c['seconds_per_2500']:g} s / {c['paper_gpu_seconds_per_2500']:g}"
                     f" s; AUC {c['paper_auc']:.3f}"
                 )
-        container = nodes.container()
-        self.state.nested_parse(StringList(lines, source=path.name), 0, container)
-        return container.children
+        return self._render(lines, "bench_table1.json")
 
 
-class AccuracyResults(SphinxDirective):
+class AccuracyResults(_ResultsDirective):
     """``.. accuracy-results::``: ``bench_accuracy.json`` as a table.
 
     One row per method: mean and spread of accuracy and macro-F1 over the
@@ -152,14 +163,10 @@ class AccuracyResults(SphinxDirective):
     splits may have run one at a time on differently loaded machines.
     """
 
-    has_content = False
-
     def run(self) -> list[nodes.Node]:
-        path = RESULTS / "bench_accuracy.json"
-        if not path.exists():
-            return [nodes.paragraph(text=f"No results yet: {path.name} is missing.")]
-        self.env.note_dependency(str(path))
-        data = json.loads(path.read_text())
+        data = self._read("bench_accuracy.json")
+        if data is None:
+            return self._missing("bench_accuracy.json")
         runs = sorted(data["runs"], key=lambda run: run["seed"])
         seeds = ", ".join(str(run["seed"]) for run in runs)
         lines = [
@@ -186,9 +193,7 @@ class AccuracyResults(SphinxDirective):
                 f"     - {row['macro_f1_mean']:.3f} ± {row['macro_f1_std']:.3f}",
                 f"     - {per_split}",
             ]
-        container = nodes.container()
-        self.state.nested_parse(StringList(lines, source=path.name), 0, container)
-        return container.children
+        return self._render(lines, "bench_accuracy.json")
 
 
 def setup(app):
