@@ -26,7 +26,39 @@ _NEURAL = {
     "load_weights": "._base",
 }
 
-__all__ = ["GaussianMixtureClassifier", *_NEURAL]
+__all__ = ["GaussianMixtureClassifier", "estimator_class", *_NEURAL]
+
+
+def estimator_class(architecture: str) -> type:
+    """The neural estimator class of a registered architecture.
+
+    Parameters
+    ----------
+    architecture : str
+        A key of :data:`sklearn_music.models.ARCHITECTURES` (``"crnn"``,
+        ``"conv2d"``, ...).
+
+    Returns
+    -------
+    cls : type
+        The estimator class whose ``_architecture`` is ``architecture``
+        (e.g. :class:`CRNNClassifier` for ``"crnn"``).
+
+    Examples
+    --------
+    >>> from sklearn_music.estimators import estimator_class
+    >>> estimator_class("crnn").__name__
+    'CRNNClassifier'
+    """
+    from ..models import get_architecture
+
+    get_architecture(architecture)  # a clear error for unknown keys
+    neural = importlib.import_module("._neural", __name__)
+    for name in neural.__all__:
+        cls = getattr(neural, name)
+        if getattr(cls, "_architecture", None) == architecture:
+            return cls
+    raise ValueError(f"no estimator is registered for architecture {architecture!r}")
 
 
 def __getattr__(name):

@@ -32,9 +32,9 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, EpochScoring, LRScheduler
 
-from .._disk import release_pages
 from .._targets import as_tag_lists
 from ..features._base import resolve_device
+from ..utils import release_pages
 from ._data import ChunkDataset, check_spectrograms, chunk_plan, spec_augment
 
 __all__ = ["MusicNet"]

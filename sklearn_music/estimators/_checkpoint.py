@@ -35,7 +35,7 @@ import torch
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 from skorch.history import History
 
-from .._disk import release_pages
+from ..utils import release_pages
 
 __all__ = ["TrainingCheckpoint", "checkpoint_directory", "read_checkpoint"]
 

@@ -15,8 +15,8 @@ import math
 import numpy as np
 import torch
 
-from .._disk import clip_blocks, release_pages
 from ..features import frame_lengths
+from ..utils import clip_blocks, release_pages
 
 __all__ = [
     "ChunkDataset",

@@ -26,7 +26,7 @@ import os
 
 import numpy as np
 
-from .._disk import atomic_write, digest_array, digest_file
+from ..utils import atomic_write, digest_array, digest_file
 
 __all__ = ["SpectrogramCache", "cached_transform"]
 

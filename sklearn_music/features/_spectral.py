@@ -23,7 +23,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._disk import clip_blocks, release_pages
+from ..utils import clip_blocks, release_pages
 from ._base import AudioTransformerMixin, resolve_device
 
 __all__ = [

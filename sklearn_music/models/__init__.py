@@ -16,15 +16,27 @@ from ._budget import (
 from ._conv1d import Conv1DModule
 from ._conv2d import Conv2DModule
 from ._crnn import CRNNModule
+from ._registry import (
+    ARCHITECTURES,
+    ArchitectureSpec,
+    architecture_of,
+    get_architecture,
+    register_architecture,
+)
 from ._samplecnn import SampleCNNModule
 
 __all__ = [
+    "ARCHITECTURES",
     "TABLE1",
     "TABLE1_INPUT_NORM",
+    "ArchitectureSpec",
     "CRNNModule",
     "Conv1DModule",
     "Conv2DModule",
     "SampleCNNModule",
     "architecture_for_budget",
+    "architecture_of",
     "count_parameters",
+    "get_architecture",
+    "register_architecture",
 ]

@@ -13,12 +13,12 @@ import soundfile as sf
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
-from sklearn_music import _disk
 from sklearn_music._io import AudioDecodeError
 from sklearn_music.datasets import make_music
 from sklearn_music.estimators import CRNNClassifier
 from sklearn_music.estimators._data import check_spectrograms
 from sklearn_music.features import CQTSpectrogram, MelSpectrogram, STFTSpectrogram
+from sklearn_music.utils import _disk
 
 SR = 16000
 MEL = dict(sr=SR, n_fft=512, hop_length=256, n_mels=40)

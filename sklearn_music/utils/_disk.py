@@ -11,6 +11,7 @@ one block.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import mmap
 import os
@@ -68,13 +69,21 @@ def digest_array(a: np.ndarray, *, size: int = 16) -> str:
     return h.hexdigest()
 
 
-def atomic_write(path: str | os.PathLike, write: Callable) -> None:
+def atomic_write(
+    path: str | os.PathLike,
+    write: Callable,
+    *,
+    overwrite: bool = True,
+    make_dirs: bool = False,
+) -> None:
     """Create ``path`` atomically: ``write(file)`` fills a temporary file in
-    the same directory, which then replaces ``path`` in one step.
+    the same directory, which is flushed to disk and then replaces ``path`` in
+    one step.
 
-    A reader therefore sees either no file or a complete one, even when the
-    writer is interrupted or two writers race (the last one wins). On any
-    error, the temporary file is removed and the error propagates.
+    A reader therefore sees either no file (or the previous one) or a complete
+    new one, even when the writer is interrupted, the disk fills up or two
+    writers race (the last one wins). On any error, the temporary file is
+    removed and the error propagates.
 
     Parameters
     ----------
@@ -82,13 +91,31 @@ def atomic_write(path: str | os.PathLike, write: Callable) -> None:
         Final location.
     write : callable
         ``write(f)`` with ``f`` a binary file object open for writing.
+    overwrite : bool, default=True
+        If False and ``path`` exists, raise :class:`FileExistsError` before
+        writing anything.
+    make_dirs : bool, default=False
+        Create the parent directories of ``path`` first.
+
+    Raises
+    ------
+    FileExistsError
+        ``overwrite=False`` and ``path`` exists.
     """
     path = os.fspath(path)
     directory, name = os.path.split(path)
+    if make_dirs and directory:
+        os.makedirs(directory, exist_ok=True)
+    if not overwrite and os.path.lexists(path):
+        raise FileExistsError(
+            errno.EEXIST, "refusing to overwrite an existing file", path
+        )
     fd, tmp = tempfile.mkstemp(dir=directory or ".", prefix=f".{name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
