@@ -925,7 +925,7 @@ def _steps(estimator) -> list:
 
 def _configure(model, *, device: str, n_jobs, verbose: int) -> None:
     """Set the device, workers and verbosity of every step of a loaded model."""
-    from .features._base import resolve_device
+    from .utils import resolve_device
 
     resolved = resolve_device(device)  # fails early when CUDA is missing
     for step in _steps(model):
@@ -1405,7 +1405,7 @@ def _cmd_demo(args) -> None:
 
     from . import __version__
     from .datasets import make_music
-    from .features._base import resolve_device
+    from .utils import resolve_device
 
     cfg = _DEMO_QUICK if args.quick else _DEMO
     device = resolve_device(args.device)

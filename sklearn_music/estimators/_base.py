@@ -33,8 +33,7 @@ from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, EpochScoring, LRScheduler
 
 from .._targets import as_tag_lists
-from ..features._base import resolve_device
-from ..utils import release_pages
+from ..utils import release_pages, resolve_device
 from ._data import ChunkDataset, check_spectrograms, chunk_plan, spec_augment
 
 __all__ = ["MusicNet"]

@@ -11,33 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._io import AudioSource, check_audio_input, check_clip_length
 
-__all__ = ["AudioTransformerMixin", "resolve_device"]
-
-
-def resolve_device(device: str) -> str:
-    """Map ``"auto"`` to ``"cuda"`` when available and check CUDA requests.
-
-    Parameters
-    ----------
-    device : str
-        ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"``.
-
-    Returns
-    -------
-    device : str
-        A torch device string that exists on this machine.
-    """
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if str(device).startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(
-            f"device={device!r} was requested but CUDA is not available on this "
-            "machine (torch.cuda.is_available() is False). Use device='cpu' or "
-            "device='auto'."
-        )
-    return str(device)
+__all__ = ["AudioTransformerMixin"]
 
 
 class AudioTransformerMixin(TransformerMixin, BaseEstimator):

@@ -23,8 +23,8 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..utils import clip_blocks, release_pages
-from ._base import AudioTransformerMixin, resolve_device
+from ..utils import clip_blocks, release_pages, resolve_device
+from ._base import AudioTransformerMixin
 
 __all__ = [
     "PRESETS",
