@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -18,195 +17,24 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._catalogue import (
+    check_embedder_output,
+    check_new_ids,
+    concat_labels,
+    in_chunks,
+    new_ids,
+    normalize_rows,
+)
+from ._genre import CatalogueGenres, GenreScore
+from ._search import (
+    _TILE,  # noqa: F401 (the tests size catalogues by it)
+    ExactSearch,
+    FaissSearch,
+    faiss_kind,
+    import_faiss,
+)
+
 __all__ = ["CosineRecommender"]
-
-# Exact search holds the scores of at most ``chunk_size`` queries against
-# ``_TILE`` catalogue tracks at a time (fewer queries against more tracks), so
-# its memory does not grow with the catalogue.
-_TILE = 4096
-# Columns per group of the group-maximum preselection in ``_merge_top_k``.
-_BLOCK = 16
-# k-means of the IVF index: iterations, and tracks per list it is trained on
-# (a random subset of the catalogue beyond that).
-_IVF_NITER = 10
-_IVF_TRAIN_PER_LIST = 64
-# Score offset that ranks other-genre tracks after every track of the
-# predicted genre in genre_mode="restrict" (cosine similarities span 2).
-_RESTRICT_PENALTY = 2.0
-
-
-def _import_faiss():
-    try:
-        import faiss
-    except ImportError as exc:
-        raise ImportError(
-            "algorithm='hnsw' and algorithm='ivf' need the faiss library, which "
-            "is not installed. Install it with `pip install faiss-cpu` (or `pip "
-            "install 'sklearn-music[ann]'`), or use algorithm='exact'."
-        ) from exc
-    return faiss
-
-
-_BLAS = None
-
-
-def _blas_controller():
-    """threadpoolctl's controller of the BLAS libraries, created once."""
-    global _BLAS
-    if _BLAS is None:
-        from threadpoolctl import ThreadpoolController
-
-        _BLAS = ThreadpoolController().select(user_api="blas")
-    return _BLAS
-
-
-def _describe_rows(rows: np.ndarray) -> str:
-    shown = ", ".join(str(int(r)) for r in rows[:10])
-    more = f" and {rows.size - 10} more" if rows.size > 10 else ""
-    return f"{shown}{more}"
-
-
-def _normalize(E: np.ndarray, what: str) -> np.ndarray:
-    """L2-normalise the rows of ``E`` to float32, refusing zero and non-finite rows.
-
-    Rows are scaled by their largest magnitude before the norm is taken, so
-    very large or very small (but non-zero) float64 rows neither overflow nor
-    underflow.
-    """
-    out = np.empty(E.shape, dtype=np.float32)
-    for start in range(0, E.shape[0], 65536):
-        block = E[start : start + 65536].astype(np.float64)  # a copy
-        finite = np.isfinite(block).all(axis=1)
-        if not finite.all():
-            rows = start + np.flatnonzero(~finite)
-            raise ValueError(
-                f"{what} contains NaN or infinity in row(s) {_describe_rows(rows)}: "
-                "cosine similarity needs finite embeddings."
-            )
-        scale = np.abs(block).max(axis=1) if block.shape[1] else np.zeros(len(block))
-        zero = scale == 0
-        if zero.any():
-            rows = start + np.flatnonzero(zero)
-            raise ValueError(
-                f"Row(s) {_describe_rows(rows)} of {what} are zero vectors: their "
-                "cosine similarity to any track is undefined. Remove them (a "
-                "silent clip or an all-zero embedding has no direction)."
-            )
-        block /= scale[:, np.newaxis]
-        block /= np.sqrt(np.einsum("ij,ij->i", block, block))[:, np.newaxis]
-        out[start : start + len(block)] = block
-    return out
-
-
-def _k_largest(vals, idx, k):
-    """The ``k`` largest entries of each row of ``vals`` (and their ``idx``)."""
-    n = vals.shape[1]
-    if n > k:
-        part = np.argpartition(vals, n - k, axis=1)[:, n - k :]
-        vals = np.take_along_axis(vals, part, axis=1)
-        idx = np.take_along_axis(idx, part, axis=1)
-    return vals, idx
-
-
-def _merge_top_k(S, offset, k, best_s, best_i):
-    """Merge the ``k`` best columns of a score tile into the running best.
-
-    ``S`` (c, w) holds the scores of catalogue tracks ``offset .. offset + w``;
-    ``best_s`` and ``best_i`` (c, k) are the ``k`` best scores and indices so
-    far, in no order (or None on the first tile).
-
-    Partitioning every row of the tile would cost more than the matrix
-    product that made it. Instead the columns are split into ``n_groups``
-    strided groups of ``_BLOCK`` (column ``j`` is in group ``j % n_groups``),
-    whose maxima are one vectorised reduction. The ``k``-th largest group
-    maximum of a row is at most its ``k``-th best score (``k`` groups each
-    hold an entry that large), and so is the ``k``-th best score so far: only
-    entries at or above the larger of the two bounds can enter the top
-    ``k``, and they lie in the few groups whose maximum reaches it.
-    """
-    c, w = S.shape
-    n_groups = w // _BLOCK
-    if n_groups <= 2 * k:  # a narrow tile: partition it whole
-        cols = np.broadcast_to(np.arange(w), (c, w))
-        # a copy: S is a buffer that the next tile overwrites
-        vals, idx = _k_largest(S if w > k else S.copy(), cols + offset, k)
-        if best_s is None:
-            return vals, idx
-        return _k_largest(
-            np.concatenate([best_s, vals], axis=1),
-            np.concatenate([best_i, idx], axis=1),
-            k,
-        )
-    head = n_groups * _BLOCK
-    group_max = S[:, :head].reshape(c, _BLOCK, n_groups).max(axis=1)
-    bound = np.partition(group_max, n_groups - k, axis=1)[:, n_groups - k]
-    if best_s is not None:
-        bound = np.maximum(bound, best_s.min(axis=1))
-    rows, groups = np.divmod(
-        np.flatnonzero(group_max >= bound[:, np.newaxis]), n_groups
-    )
-    cols = groups[:, np.newaxis] + n_groups * np.arange(_BLOCK)
-    vals = S[rows[:, np.newaxis], cols]
-    keep = vals >= bound[rows, np.newaxis]
-    parts = [
-        (np.broadcast_to(rows[:, np.newaxis], cols.shape)[keep], cols[keep], vals[keep])
-    ]
-    if head < w:  # the last columns, which make no whole group
-        tail = S[:, head:]
-        r, j = np.nonzero(tail >= bound[:, np.newaxis])
-        parts.append((r, head + j, tail[r, j]))
-    cand_rows = np.concatenate([p[0] for p in parts])
-    cand_idx = np.concatenate([p[1] for p in parts]) + offset
-    cand_vals = np.concatenate([p[2] for p in parts])
-    if best_s is not None:
-        cand_rows = np.concatenate([np.repeat(np.arange(c), k), cand_rows])
-        cand_idx = np.concatenate([best_i.ravel(), cand_idx])
-        cand_vals = np.concatenate([best_s.ravel(), cand_vals])
-    # scatter the candidates (at least k per row) into padded rows
-    order = np.argsort(cand_rows, kind="stable")
-    cand_rows = cand_rows[order]
-    counts = np.bincount(cand_rows, minlength=c)
-    position = np.arange(cand_rows.size) - (np.cumsum(counts) - counts)[cand_rows]
-    dense_s = np.full((c, counts.max()), -np.inf, dtype=S.dtype)
-    dense_i = np.full((c, counts.max()), -1, dtype=np.intp)
-    dense_s[cand_rows, position] = cand_vals[order]
-    dense_i[cand_rows, position] = cand_idx[order]
-    return _k_largest(dense_s, dense_i, k)
-
-
-def _sort_rows(vals, idx):
-    """Sort each row by decreasing score, ties by increasing index."""
-    order = np.lexsort((idx, -vals), axis=1)
-    return np.take_along_axis(vals, order, axis=1), np.take_along_axis(
-        idx, order, axis=1
-    )
-
-
-def _n_items(X) -> int:
-    return X.shape[0] if hasattr(X, "shape") else len(X)
-
-
-def _in_chunks(func, X, chunk_size: int) -> np.ndarray:
-    """``func(X)`` applied to ``chunk_size`` items of ``X`` at a time."""
-    if isinstance(X, str | os.PathLike) or _n_items(X) <= chunk_size:
-        return np.asarray(func(X))
-    n = _n_items(X)
-    parts = []
-    for start in range(0, n, chunk_size):
-        rows = slice(start, min(start + chunk_size, n))
-        parts.append(np.asarray(func(X.iloc[rows] if hasattr(X, "iloc") else X[rows])))
-    return np.concatenate(parts)
-
-
-def _concat_labels(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Concatenate id or genre arrays; object dtype for mixed kinds."""
-    same_kind = a.dtype.kind == b.dtype.kind or {a.dtype.kind, b.dtype.kind} <= {
-        "i",
-        "u",
-    }
-    if same_kind and a.dtype.kind in "iuU":
-        return np.concatenate([a, b])
-    return np.concatenate([a.astype(object), b.astype(object)])
 
 
 class CosineRecommender(BaseEstimator):
@@ -449,10 +277,10 @@ class CosineRecommender(BaseEstimator):
                 self,
                 X,
                 dtype=[np.float32, np.float64],
-                ensure_all_finite=False,  # _normalize names the bad rows
+                ensure_all_finite=False,  # normalize_rows names the bad rows
                 reset=reset,
             )
-            return _normalize(E, "X")
+            return normalize_rows(E, "X")
         check_is_fitted(
             self.embedder,
             msg=(
@@ -464,28 +292,9 @@ class CosineRecommender(BaseEstimator):
             for name in ("n_features_in_", "feature_names_in_"):
                 if hasattr(self, name):
                     delattr(self, name)
-        E = _in_chunks(self.embedder.transform, X, self.chunk_size)
-        if E.ndim != 2:
-            raise ValueError(
-                f"embedder.transform must return a 2-D array (n_tracks, n_dims); "
-                f"got an array of shape {E.shape}."
-            )
-        if E.dtype.kind not in "fiub":
-            raise ValueError(
-                f"embedder.transform must return numbers; got dtype {E.dtype}."
-            )
-        if not isinstance(X, str | os.PathLike) and E.shape[0] != _n_items(X):
-            raise ValueError(
-                f"embedder.transform must return one embedding per track: X has "
-                f"{_n_items(X)} tracks, the embedder returned {E.shape[0]} rows."
-            )
-        if not reset and E.shape[1] != self.embeddings_.shape[1]:
-            raise ValueError(
-                f"The embedder returned {E.shape[1]}-dimensional embeddings, but "
-                f"the catalogue holds {self.embeddings_.shape[1]}-dimensional "
-                f"ones (expected {self.embeddings_.shape[1]}, got {E.shape[1]})."
-            )
-        return _normalize(E, "the embeddings of X")
+        E = in_chunks(self.embedder.transform, X, self.chunk_size)
+        check_embedder_output(E, X, None if reset else self.embeddings_.shape[1])
+        return normalize_rows(E, "the embeddings of X")
 
     def _predict_genres(self, X) -> np.ndarray:
         check_is_fitted(
@@ -495,7 +304,7 @@ class CosineRecommender(BaseEstimator):
                 "uses it as is and never fits it: fit it first."
             ),
         )
-        return _in_chunks(self.genre_classifier.predict, X, self.chunk_size)
+        return in_chunks(self.genre_classifier.predict, X, self.chunk_size)
 
     def _new_genres(self, X, y, n: int):
         """Genres of ``n`` new tracks: ``y``, else predicted, else None."""
@@ -513,32 +322,6 @@ class CosineRecommender(BaseEstimator):
             return genres
         return None
 
-    def _new_ids(self, ids, n: int, start: int) -> np.ndarray:
-        if ids is None:
-            return np.arange(start, start + n)
-        ids = np.asarray(ids)
-        if ids.ndim != 1 or ids.shape[0] != n:
-            raise ValueError(
-                f"ids must hold one id per track of X: expected shape ({n},), "
-                f"got {ids.shape}."
-            )
-        return ids
-
-    def _check_duplicate_ids(self, new_ids: np.ndarray) -> None:
-        index = pd.Index(new_ids)
-        within = index[index.duplicated()].unique()
-        if len(within):
-            raise ValueError(
-                f"ids must be unique; repeated within this batch: {list(within)[:10]}."
-            )
-        if hasattr(self, "ids_"):
-            clash = index[self._id_index().get_indexer(index) >= 0]
-            if len(clash):
-                raise ValueError(
-                    f"ids already in the catalogue: {list(clash)[:10]}. Every "
-                    "track must have a unique id."
-                )
-
     def _check_genre_method(self) -> None:
         if self.method == "genre" and self.genres_ is None:
             raise ValueError(
@@ -553,29 +336,13 @@ class CosineRecommender(BaseEstimator):
         if self.algorithm == "exact":
             self.index_ = None
             return
-        faiss = _import_faiss()
-        n, d = E.shape
-        if self.algorithm == "hnsw":
-            index = faiss.IndexHNSWFlat(d, self.hnsw_m, faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efConstruction = self.hnsw_ef_construction
-        else:
-            n_lists = self.ivf_n_lists
-            if n_lists is None:
-                n_lists = max(1, min(round(4 * np.sqrt(n)), n // 39))
-            elif n_lists > n:
-                raise ValueError(
-                    f"ivf_n_lists={n_lists} is larger than the catalogue ({n} "
-                    "tracks): every k-means list needs at least one track."
-                )
-            index = faiss.IndexIVFFlat(
-                faiss.IndexFlatIP(d), d, n_lists, faiss.METRIC_INNER_PRODUCT
-            )
-            index.cp.niter = _IVF_NITER
-            index.cp.max_points_per_centroid = _IVF_TRAIN_PER_LIST
-            index.cp.min_points_per_centroid = 1  # small catalogues are fine
-            index.train(E)
-        index.add(E)
-        self.index_ = index
+        search = FaissSearch(
+            self.algorithm,
+            ivf_n_lists=self.ivf_n_lists,
+            hnsw_m=self.hnsw_m,
+            hnsw_ef_construction=self.hnsw_ef_construction,
+        )
+        self.index_ = search.build(E).index
 
     @_fit_context(
         # embedder and genre_classifier are fitted estimators used as is
@@ -607,18 +374,18 @@ class CosineRecommender(BaseEstimator):
 
     def _fit(self, X, y, ids):
         if self.algorithm != "exact":
-            _import_faiss()  # fail before embedding a large catalogue
+            import_faiss()  # fail before embedding a large catalogue
         for name in ("ids_", "genres_", "embeddings_", "index_", "_cache"):
             if name in self.__dict__:  # a refit forgets the old catalogue
                 delattr(self, name)
         E = self._embed(X, reset=True)
         n = E.shape[0]
-        new_ids = self._new_ids(ids, n, 0)
-        self._check_duplicate_ids(new_ids)
+        ids = new_ids(ids, n, 0)
+        check_new_ids(ids, None)
         self.genres_ = self._new_genres(X, y, n)
         self._check_genre_method()
         self.embeddings_ = E
-        self.ids_ = new_ids
+        self.ids_ = ids
         self.n_samples_fit_ = n
         self._build_index(E)
         return self
@@ -667,16 +434,16 @@ class CosineRecommender(BaseEstimator):
             )
         E = self._embed(X, reset=False)
         n = E.shape[0]
-        new_ids = self._new_ids(ids, n, self.n_samples_fit_)
-        self._check_duplicate_ids(new_ids)
+        ids = new_ids(ids, n, self.n_samples_fit_)
+        check_new_ids(ids, self._id_index())
         genres = None if self.genres_ is None else self._new_genres(X, y, n)
         self.embeddings_ = np.concatenate([self.embeddings_, E])
-        self.ids_ = _concat_labels(self.ids_, new_ids)
+        self.ids_ = concat_labels(self.ids_, ids)
         if genres is not None:
-            self.genres_ = _concat_labels(self.genres_, np.asarray(genres))
+            self.genres_ = concat_labels(self.genres_, np.asarray(genres))
         self.n_samples_fit_ = self.embeddings_.shape[0]
         if self.index_ is not None:
-            self.index_.add(E)
+            FaissSearch(faiss_kind(self.index_), index=self.index_).add(E)
         self._cache = {}
         return self
 
@@ -692,26 +459,8 @@ class CosineRecommender(BaseEstimator):
     def _id_index(self) -> pd.Index:
         return self._cached("ids", lambda: pd.Index(self.ids_))
 
-    def _genre_codes(self) -> tuple[np.ndarray, pd.Index]:
-        """Integer code of each catalogue genre, and the genres in code order."""
-
-        def build():
-            codes, uniques = pd.factorize(self.genres_)
-            codes[codes < 0] = -2  # a missing genre matches no query
-            return codes, pd.Index(uniques)
-
-        return self._cached("genres", build)
-
-    def _genre_selector(self, code: int, same: bool):
-        """A faiss selector of the catalogue tracks of (or not of) a genre."""
-
-        def build():
-            faiss = _import_faiss()
-            mask = self._genre_codes()[0] == code
-            bits = np.packbits(mask if same else ~mask, bitorder="little")
-            return faiss.IDSelectorBitmap(mask.shape[0], faiss.swig_ptr(bits)), bits
-
-        return self._cached(("selector", code, same), build)[0]
+    def _catalogue_genres(self) -> CatalogueGenres:
+        return self._cached("genres", lambda: CatalogueGenres(self.genres_))
 
     # ------------------------------------------------------------------
     # search
@@ -733,178 +482,65 @@ class CosineRecommender(BaseEstimator):
             )
         return int(k)
 
-    def _queries(self, X):
-        """Normalised queries, catalogue rows to exclude, and query genre codes."""
+    def _queries(self, X, rows):
+        """Normalised queries, the catalogue rows they exclude, and their
+        genre-aware scoring (None with ``method="cosine"``).
+
+        ``X`` holds new queries; when it is None the catalogue rows ``rows``
+        are the queries (all of them when ``rows`` is None).
+        """
         use_genre = self.method == "genre"
         if use_genre:
             self._check_genre_method()
         if X is None:
-            n = self.n_samples_fit_
-            codes = self._genre_codes()[0] if use_genre else None
-            return self.embeddings_, np.arange(n), codes
-        Q = self._embed(X, reset=False)
-        codes = None
-        if use_genre:
-            if self.genre_classifier is None:
-                raise ValueError(
-                    "method='genre' needs a genre_classifier to predict the genre "
-                    "of new queries; y given to fit only labels the catalogue "
-                    "(kneighbors(X=None) and recommend(track) work without one)."
-                )
-            codes = self._genre_codes()[1].get_indexer(self._predict_genres(X))
-        return Q, None, codes
-
-    def _adjust_scores(self, S, q_codes, c_codes) -> None:
-        """Turn cosine similarities into genre-aware scores, in place."""
-        match = c_codes[np.newaxis, :] == q_codes[:, np.newaxis]
-        if self.genre_mode == "rerank":
-            w = self.genre_weight
-            S *= np.float32(1 - w)
-            np.add(S, np.float32(w), out=S, where=match)
-        else:
-            np.subtract(S, np.float32(_RESTRICT_PENALTY), out=S, where=~match)
-
-    def _scan(self, Q, k, exclude, q_codes, t_start, t_stop):
-        """The ``k`` best catalogue tracks ``t_start .. t_stop`` of each query.
-
-        Holds at most ``chunk_size * _TILE`` scores: ``chunk_size`` queries
-        against ``_TILE`` tracks, or fewer queries against more tracks.
-        Returns the best scores and indices, unsorted.
-        """
-        E = self.embeddings_
-        c = Q.shape[0]
-        budget = self.chunk_size * _TILE
-        tile = max(_BLOCK, budget // c // _BLOCK * _BLOCK)
-        buffer = np.empty(min(budget, c * (t_stop - t_start)), dtype=np.float32)
-        c_codes = self._genre_codes()[0] if q_codes is not None else None
-        best_s = best_i = None
-        for t0 in range(t_start, t_stop, tile):
-            t1 = min(t0 + tile, t_stop)
-            S = buffer[: c * (t1 - t0)].reshape(c, t1 - t0)
-            np.matmul(Q, E[t0:t1].T, out=S)
-            if q_codes is not None:
-                self._adjust_scores(S, q_codes, c_codes[t0:t1])
-            if exclude is not None:
-                rows = np.flatnonzero((exclude >= t0) & (exclude < t1))
-                S[rows, exclude[rows] - t0] = -np.inf
-            best_s, best_i = _merge_top_k(S, t0, k, best_s, best_i)
-        return best_s, best_i
-
-    def _search_exact(self, Q, k, exclude, q_codes):
-        """Exact top ``k``: query chunks (and catalogue parts) on threads.
-
-        BLAS is limited to one thread meanwhile, and the chunks run on as
-        many threads as BLAS had: many mid-sized matrix products each
-        split over all cores stall whenever one core is busy elsewhere.
-        """
-        n, m = self.n_samples_fit_, Q.shape[0]
-        if q_codes is not None:
-            self._genre_codes()  # fill the cache before the threads read it
-        blas = _blas_controller()
-        n_threads = max([lib["num_threads"] for lib in blas.info()], default=1)
-        chunks = [
-            (a, min(a + self.chunk_size, m)) for a in range(0, m, self.chunk_size)
-        ]
-        n_parts = 1  # few queries: split the catalogue between threads too
-        if len(chunks) < n_threads:
-            n_parts = max(1, min(n_threads, n // max(_TILE, k + 1)))
-        edges = np.linspace(0, n, n_parts + 1).astype(int)
-
-        def run(item):
-            (a, b), part = item
-            return self._scan(
-                Q[a:b],
-                k,
-                None if exclude is None else exclude[a:b],
-                None if q_codes is None else q_codes[a:b],
-                edges[part],
-                edges[part + 1],
-            )
-
-        items = [(chunk, part) for chunk in chunks for part in range(n_parts)]
-        with blas.limit(limits=1):
-            if n_threads == 1 or len(items) == 1:
-                found = [run(item) for item in items]
+            if rows is None:
+                Q, exclude = self.embeddings_, np.arange(self.n_samples_fit_)
             else:
-                with ThreadPoolExecutor(min(n_threads, len(items))) as pool:
-                    found = list(pool.map(run, items))
-        scores = np.empty((m, k), dtype=np.float32)
-        indices = np.empty((m, k), dtype=np.intp)
-        for i, (a, b) in enumerate(chunks):
-            parts = found[i * n_parts : (i + 1) * n_parts]
-            best = _k_largest(
-                np.concatenate([p[0] for p in parts], axis=1),
-                np.concatenate([p[1] for p in parts], axis=1),
-                k,
-            )
-            scores[a:b], indices[a:b] = _sort_rows(*best)
-        return scores, indices
-
-    def _faiss_search(self, Q, k, selector=None):
-        faiss = _import_faiss()
-        if self.algorithm == "hnsw":
-            params = faiss.SearchParametersHNSW()
-            params.efSearch = max(self.hnsw_ef_search, k)
+                Q, exclude = self.embeddings_[rows], rows
+            codes = self._catalogue_genres().codes[exclude] if use_genre else None
         else:
-            params = faiss.SearchParametersIVF()
-            params.nprobe = min(self.ivf_n_probe, self.index_.nlist)
-        if selector is not None:
-            params.sel = selector
-        return self.index_.search(np.ascontiguousarray(Q), k, params=params)
-
-    def _search_faiss(self, Q, k, exclude, q_codes):
-        k_ask = k + (exclude is not None)
-        if q_codes is None:
-            scores, indices = self._faiss_search(Q, k_ask)
-        else:
-            scores = np.full((Q.shape[0], k_ask), -np.inf, dtype=np.float32)
-            indices = np.full((Q.shape[0], k_ask), -1, dtype=np.int64)
-            for code in np.unique(q_codes):
-                rows = np.flatnonzero(q_codes == code)
-                s_in, i_in = self._faiss_search(
-                    Q[rows], k_ask, self._genre_selector(code, True)
-                )
-                if self.genre_mode == "restrict":
-                    s, i = s_in, i_in
-                else:
-                    w = np.float32(self.genre_weight)
-                    s_out, i_out = self._faiss_search(
-                        Q[rows], k_ask, self._genre_selector(code, False)
+            Q, exclude, codes = self._embed(X, reset=False), None, None
+            if use_genre:
+                if self.genre_classifier is None:
+                    raise ValueError(
+                        "method='genre' needs a genre_classifier to predict the "
+                        "genre of new queries; y given to fit only labels the "
+                        "catalogue (kneighbors(X=None) and recommend(track) work "
+                        "without one)."
                     )
-                    s = np.concatenate([(1 - w) * s_in + w, (1 - w) * s_out], axis=1)
-                    i = np.concatenate([i_in, i_out], axis=1)
-                    s[i < 0] = -np.inf
-                    order = np.argsort(-s, axis=1, kind="stable")[:, :k_ask]
-                    s = np.take_along_axis(s, order, axis=1)
-                    i = np.take_along_axis(i, order, axis=1)
-                scores[rows], indices[rows] = s, i
-        if exclude is not None:  # drop the query track, or else the last one
-            keep = indices != exclude[:, np.newaxis]
-            keep[keep.all(axis=1), -1] = False
-            scores = scores[keep].reshape(-1, k)
-            indices = indices[keep].reshape(-1, k)
-        missing = np.flatnonzero((indices < 0).any(axis=1))
-        if missing.size:  # the index found too few tracks: search exactly
-            sub_exclude = None if exclude is None else exclude[missing]
-            sub_codes = None if q_codes is None else q_codes[missing]
-            scores[missing], indices[missing] = self._search_exact(
-                Q[missing], k, sub_exclude, sub_codes
+                codes = self._catalogue_genres().encode(self._predict_genres(X))
+        genre = None
+        if codes is not None:
+            genre = GenreScore(
+                self._catalogue_genres(), codes, self.genre_mode, self.genre_weight
             )
-        return scores, indices.astype(np.intp)
+        return Q, exclude, genre
 
-    def _search(self, Q, k, exclude, q_codes):
+    def _search(self):
+        """The search of the catalogue that ``algorithm`` asks for."""
+        exact = ExactSearch(chunk_size=self.chunk_size).build(self.embeddings_)
         if self.algorithm == "exact":
-            return self._search_exact(Q, k, exclude, q_codes)
-        fitted = "exact" if self.index_ is None else self._index_kind()
+            return exact
+        fitted = "exact" if self.index_ is None else faiss_kind(self.index_)
         if fitted != self.algorithm:
             raise ValueError(
                 f"algorithm={self.algorithm!r} was set after fitting with "
                 f"algorithm={fitted!r}: fit again to build the index."
             )
-        return self._search_faiss(Q, k, exclude, q_codes)
+        return FaissSearch(
+            self.algorithm,
+            ivf_n_probe=self.ivf_n_probe,
+            hnsw_ef_search=self.hnsw_ef_search,
+            index=self.index_,
+            fallback=exact,
+        )
 
-    def _index_kind(self) -> str:
-        return "hnsw" if hasattr(self.index_, "hnsw") else "ivf"
+    def _neighbours(self, X, k, rows=None):
+        """The queries (as in :meth:`_queries`), their genre scoring, and the
+        scores and catalogue rows of their ``k`` best tracks, best first."""
+        Q, exclude, genre = self._queries(X, rows)
+        scores, indices = self._search().search(Q, k, exclude=exclude, genre=genre)
+        return Q, genre, scores, indices
 
     def kneighbors(self, X=None, n_neighbors=None, return_distance=True):
         """Find the nearest catalogue tracks of each query.
@@ -933,8 +569,7 @@ class CosineRecommender(BaseEstimator):
         """
         check_is_fitted(self)
         k = self._check_n_neighbors(n_neighbors, catalogue_queries=X is None)
-        Q, exclude, q_codes = self._queries(X)
-        scores, indices = self._search(Q, k, exclude, q_codes)
+        _, _, scores, indices = self._neighbours(X, k)
         if not return_distance:
             return indices
         return np.maximum(1 - scores, 0, dtype=np.float32), indices
@@ -1011,21 +646,15 @@ class CosineRecommender(BaseEstimator):
         if track is not None:
             single = np.ndim(track) == 0
             wanted = pd.Index([track] if single else list(track))
-            positions = self._id_index().get_indexer(wanted)
-            if (positions < 0).any():
+            rows = self._id_index().get_indexer(wanted)
+            if (rows < 0).any():
                 raise ValueError(
-                    f"Unknown track id(s) {list(wanted[positions < 0])[:10]}: "
+                    f"Unknown track id(s) {list(wanted[rows < 0])[:10]}: "
                     "track takes catalogue ids; pass new queries as X=..."
                 )
-            k = self._check_n_neighbors(n, catalogue_queries=True)
-            Q = self.embeddings_[positions]
-            q_codes = None
-            if self.method == "genre":
-                self._check_genre_method()
-                q_codes = self._genre_codes()[0][positions]
-            scores, indices = self._search(Q, k, positions, q_codes)
             query_labels = wanted.to_numpy()
         else:
+            rows = None
             single = (
                 isinstance(X, str | os.PathLike)
                 or (isinstance(X, np.ndarray) and X.ndim == 1 and X.dtype.kind in "fiu")
@@ -1035,9 +664,9 @@ class CosineRecommender(BaseEstimator):
             )
             if single:
                 X = [X] if self.embedder is not None else np.reshape(X, (1, -1))
-            k = self._check_n_neighbors(n, catalogue_queries=False)
-            Q, _, q_codes = self._queries(X)
-            scores, indices = self._search(Q, k, None, q_codes)
+        k = self._check_n_neighbors(n, catalogue_queries=rows is not None)
+        Q, genre, scores, indices = self._neighbours(X, k, rows)
+        if rows is None:
             query_labels = np.arange(Q.shape[0])
         similarity = np.einsum("ij,ikj->ik", Q, self.embeddings_[indices])
         table = {
@@ -1051,8 +680,7 @@ class CosineRecommender(BaseEstimator):
             table["genre"] = self.genres_[indices.ravel()]
         frame = pd.DataFrame(table)
         if self.method == "genre" and self.genre_mode == "restrict":
-            same = self._genre_codes()[0][indices] == q_codes[:, np.newaxis]
-            frame = frame[same.ravel()].reset_index(drop=True)
+            frame = frame[genre.matches(indices).ravel()].reset_index(drop=True)
         if single:
             frame = frame.drop(columns="query")
         return frame
@@ -1064,14 +692,14 @@ class CosineRecommender(BaseEstimator):
         state = super().__getstate__().copy()  # may be self.__dict__ itself
         state.pop("_cache", None)
         if state.get("index_") is not None:
-            faiss = _import_faiss()
+            faiss = import_faiss()
             state["index_"] = faiss.serialize_index(state["index_"])
             state["_index_serialized"] = True
         return state
 
     def __setstate__(self, state):
         if state.pop("_index_serialized", False):
-            faiss = _import_faiss()
+            faiss = import_faiss()
             state["index_"] = faiss.deserialize_index(state["index_"])
         super().__setstate__(state)
 
