@@ -459,6 +459,16 @@ class CosineRecommender(BaseEstimator):
     def _id_index(self) -> pd.Index:
         return self._cached("ids", lambda: pd.Index(self.ids_))
 
+    def _rows_of(self, wanted: pd.Index) -> np.ndarray:
+        """Catalogue rows of the tracks ``wanted``; all of them must be known."""
+        rows = self._id_index().get_indexer(wanted)
+        if (rows < 0).any():
+            raise ValueError(
+                f"Unknown track id(s) {list(wanted[rows < 0])[:10]}: "
+                "track takes catalogue ids; pass new queries as X=..."
+            )
+        return rows
+
     def _catalogue_genres(self) -> CatalogueGenres:
         return self._cached("genres", lambda: CatalogueGenres(self.genres_))
 
@@ -493,11 +503,10 @@ class CosineRecommender(BaseEstimator):
         if use_genre:
             self._check_genre_method()
         if X is None:
-            if rows is None:
-                Q, exclude = self.embeddings_, np.arange(self.n_samples_fit_)
-            else:
-                Q, exclude = self.embeddings_[rows], rows
-            codes = self._catalogue_genres().codes[exclude] if use_genre else None
+            take = slice(None) if rows is None else rows  # a slice takes views
+            Q = self.embeddings_[take]
+            exclude = np.arange(self.n_samples_fit_)[take]
+            codes = self._catalogue_genres().codes[take] if use_genre else None
         else:
             Q, exclude, codes = self._embed(X, reset=False), None, None
             if use_genre:
@@ -643,16 +652,10 @@ class CosineRecommender(BaseEstimator):
                 "recommend needs exactly one of track (catalogue ids) and X (new "
                 f"embeddings or audio); got {'neither' if X is None else 'both'}."
             )
-        if track is not None:
+        if track is not None:  # catalogue tracks: their rows are the queries
             single = np.ndim(track) == 0
             wanted = pd.Index([track] if single else list(track))
-            rows = self._id_index().get_indexer(wanted)
-            if (rows < 0).any():
-                raise ValueError(
-                    f"Unknown track id(s) {list(wanted[rows < 0])[:10]}: "
-                    "track takes catalogue ids; pass new queries as X=..."
-                )
-            query_labels = wanted.to_numpy()
+            rows, query_labels = self._rows_of(wanted), wanted.to_numpy()
         else:
             rows = None
             single = (
