@@ -25,6 +25,26 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from ._errors import (
+    AudioDecodeError,
+    AudioFileNotFoundError,
+    AudioInputError,
+    AudioTypeError,
+)
+from ._filecheck import (
+    DECODE_ERRORS,
+    Problems,
+    check_on_problem,
+    decode_error,
+    file_problem,
+    handle_problems,
+)
+from .utils import format_items
+from .utils._paths import is_path
+
+# features/_cache.py imports this name; it goes once that uses utils.is_path
+_is_path = is_path
+
 __all__ = [
     "AudioDecodeError",
     "AudioFileNotFoundError",
@@ -40,63 +60,10 @@ __all__ = [
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".opus", ".mp3", ".aiff", ".aif")
 
 
-class AudioInputError(ValueError):
-    """Raised for audio input that cannot be used, naming the offending item."""
-
-
-class AudioFileNotFoundError(FileNotFoundError, ValueError):
-    """Raised when an audio file path does not exist.
-
-    It is both a :class:`FileNotFoundError` and a :class:`ValueError`, so code
-    that catches either works. ``filename`` is the (first) missing path; the
-    message lists all of them.
-    """
-
-    def __init__(self, message: str, filename: str):
-        super().__init__(2, message, filename)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
-
-    def __reduce__(self):
-        return type(self), (self.message, self.filename)
-
-
-class AudioTypeError(AudioInputError, TypeError):
-    """Raised when ``X`` or an item of it is neither numeric audio nor a path.
-
-    It is both an :class:`AudioInputError` (a :class:`ValueError`) and a
-    :class:`TypeError`.
-    """
-
-
-class AudioDecodeError(AudioInputError):
-    """Raised when an audio file exists but cannot be decoded.
-
-    The file is corrupt, truncated or in a format libsndfile does not read.
-    """
-
-
-def _is_path(item) -> bool:
-    return isinstance(item, str | os.PathLike)
-
-
 def _describe(item, index: int) -> str:
-    if _is_path(item):
+    if is_path(item):
         return f"file {os.fspath(item)!r} (item {index})"
     return f"clip {index}"
-
-
-_DECODE_ERRORS = (sf.LibsndfileError, RuntimeError, TypeError)
-
-
-def _decode_error(path: str, exc: Exception) -> AudioDecodeError:
-    return AudioDecodeError(
-        f"Could not decode audio file {path!r}: {str(exc).rstrip('.')}. "
-        "Supported formats are "
-        "wav, flac, ogg (vorbis/opus), mp3 and the other libsndfile formats."
-    )
 
 
 def load_audio(
@@ -146,8 +113,9 @@ def load_audio(
     (22050,)
     """
     path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise AudioFileNotFoundError(f"Audio file not found: {path!r}", path)
+    missing = file_problem(path, depth="exists")
+    if missing is not None:
+        raise missing
     try:
         with sf.SoundFile(path) as f:
             native_sr = f.samplerate
@@ -156,8 +124,8 @@ def load_audio(
                 f.seek(min(start, f.frames))
             frames = -1 if duration is None else round(duration * native_sr)
             y = f.read(frames, dtype="float32", always_2d=True)
-    except _DECODE_ERRORS as exc:
-        raise _decode_error(path, exc) from exc
+    except DECODE_ERRORS as exc:
+        raise decode_error(path, exc) from exc
     y = y.mean(axis=1, dtype=np.float32) if y.shape[1] > 1 else y[:, 0]
     if sr is not None and native_sr != sr and y.size:
         y = soxr.resample(y, native_sr, sr, quality="HQ").astype(np.float32)
@@ -286,7 +254,7 @@ class AudioSource(Sequence):
 
     def __getitem__(self, index: int) -> np.ndarray:
         item = self.items[index]
-        if not _is_path(item):
+        if not is_path(item):
             return item  # validated by check_audio_input
         y = load_audio(item, sr=self.sr, duration=self.duration)
         return _validate_clip(y, self.describe(index), self.pcm_scale)
@@ -294,7 +262,7 @@ class AudioSource(Sequence):
     @property
     def has_paths(self) -> bool:
         """Whether any item is a file path (decoding is worth parallelising)."""
-        return any(_is_path(item) for item in self.items)
+        return any(is_path(item) for item in self.items)
 
     def iter_batches(
         self, batch_size: int, *, n_jobs: int | None = None
@@ -340,7 +308,7 @@ def _items_from_container(X) -> list:
         X = X.iloc[:, 0]
     if pd is not None and isinstance(X, pd.Series):
         return list(X.to_numpy())
-    if _is_path(X):
+    if is_path(X):
         raise AudioInputError(
             f"X is a single path {os.fspath(X)!r}; pass a list of paths, e.g. [path]."
         )
@@ -403,7 +371,7 @@ def check_clip_length(estimator, X, source: AudioSource, *, reset: bool) -> None
     """
     is_2d = isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind in "fiuO"
     if reset:
-        lengths = {None if _is_path(c) else len(c) for c in source.items}
+        lengths = {None if is_path(c) else len(c) for c in source.items}
         if len(lengths) == 1 and None not in lengths:
             estimator.n_features_in_ = lengths.pop()
         elif hasattr(estimator, "n_features_in_"):
@@ -421,7 +389,7 @@ def check_clip_length(estimator, X, source: AudioSource, *, reset: bool) -> None
 
 def _check_item(item, i: int, pcm_scale):
     """A path as ``str`` (not opened), or an in-memory clip validated now."""
-    if _is_path(item):
+    if is_path(item):
         return os.fspath(item)
     if item is None or (isinstance(item, float) and np.isnan(item)):
         raise AudioInputError(f"Item {i} of X is missing (got {item!r}).")
@@ -492,13 +460,12 @@ def check_audio_input(
     missing = []
     for i, item in enumerate(items):
         items[i] = item = _check_item(item, i, pcm_scale)
-        if _is_path(item) and not os.path.isfile(item):
+        if is_path(item) and not os.path.isfile(item):
             missing.append(item)
     if missing:
-        shown = ", ".join(repr(p) for p in missing[:5])
-        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
         raise AudioFileNotFoundError(
-            f"{len(missing)} audio file(s) not found: {shown}{more}", missing[0]
+            f"{len(missing)} audio file(s) not found: {format_items(missing, limit=5)}",
+            missing[0],
         )
     return AudioSource(items, sr=int(sr), duration=duration, pcm_scale=pcm_scale)
 
@@ -507,21 +474,12 @@ def _item_problem(item, index: int, *, full: bool, pcm_scale) -> Exception | Non
     """Why item ``index`` cannot be used (the error to raise), or None."""
     try:
         item = _check_item(item, index, pcm_scale)
-        if not _is_path(item):
+        if not is_path(item):
             return None
-        if not os.path.isfile(item):
-            return AudioFileNotFoundError(f"Audio file not found: {item!r}", item)
         where = _describe(item, index)
-        if full:
-            _validate_clip(load_audio(item, sr=None), where, pcm_scale)
-            return None
-        try:
-            with sf.SoundFile(item) as f:
-                n_frames = f.frames
-        except _DECODE_ERRORS as exc:
-            raise _decode_error(item, exc) from exc
-        if n_frames == 0:
-            raise AudioInputError(f"{where} is empty (0 samples).")
+        if not full:
+            return file_problem(item, depth="frames", where=where)
+        _validate_clip(load_audio(item, sr=None), where, pcm_scale)
     except (ValueError, TypeError, OSError, RuntimeError) as exc:
         return exc
     return None
@@ -548,7 +506,7 @@ def check_audio_files(
     A transformer in a :class:`~sklearn.pipeline.Pipeline` cannot drop a row
     without misaligning ``y``, so filtering happens here, before the
     pipeline, on ``X`` and ``y`` together: with ``on_error="raise"`` (default)
-    one error lists every bad item; with ``on_error="skip"`` they are removed
+    one error lists every bad item; with ``on_error="warn"`` they are removed
     from both ``X`` and ``y``, a warning gives their number, and the returned
     report names each one with its error.
 
@@ -564,8 +522,12 @@ def check_audio_files(
         Decode every file completely. Slower (about the cost of decoding the
         collection once), but the only way to find files whose header is
         intact and whose audio data is cut off or damaged.
-    on_error : {"raise", "skip"}, default="raise"
-        What to do when items are unusable.
+    on_error : {"raise", "warn", "skip"}, default="raise"
+        What to do when items are unusable, in the words of the dataset
+        loaders' ``on_missing``: "raise" raises one error listing them;
+        "warn" leaves them out with a warning. "skip" leaves them out with
+        the same warning here (it did before "warn" existed, and still does;
+        the loaders' "skip" is silent). Either way the report lists them.
     pcm_scale : None, "dtype" or float, default=None
         How integer sample arrays are scaled, as in the transformers.
     n_jobs : int, default=None
@@ -591,12 +553,12 @@ def check_audio_files(
     AudioInputError
         With ``on_error="raise"``, when any item is unusable; the message
         lists them (the first 50 in full) and its ``report`` attribute holds
-        the report. With ``on_error="skip"``, when no item is usable.
+        the report. Otherwise, when no item is usable.
 
     Warns
     -----
     UserWarning
-        With ``on_error="skip"``, when items were skipped.
+        With ``on_error="warn"`` or ``"skip"``, when items were left out.
 
     See Also
     --------
@@ -616,23 +578,17 @@ def check_audio_files(
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("ignore")
     ...     X, y, report = check_audio_files([good, bad], ["rock", "jazz"],
-    ...                                      on_error="skip")
+    ...                                      on_error="warn")
     >>> [os.path.basename(p) for p in X], y
     (['good.wav'], ['rock'])
     >>> report[["index", "error"]]
        index             error
     0      1  AudioDecodeError
     """
-    import warnings
-
-    import pandas as pd
-    from joblib import Parallel, delayed
     from sklearn.utils import _safe_indexing
     from sklearn.utils.validation import _num_samples
-    from tqdm.auto import tqdm
 
-    if on_error not in ("raise", "skip"):
-        raise ValueError(f"on_error must be 'raise' or 'skip'; got {on_error!r}.")
+    check_on_problem(on_error, "on_error")
     items = _items_from_container(X)
     n = len(items)
     if n == 0:
@@ -641,10 +597,60 @@ def check_audio_files(
         raise ValueError(
             f"X and y have inconsistent numbers of items: {n} and {_num_samples(y)}."
         )
+    problems = _find_problems(
+        items, full=full, pcm_scale=pcm_scale, n_jobs=n_jobs, verbose=verbose
+    )
+    report = _problem_report(items, problems)
+    if not problems:
+        return X, y, report
+
+    def error():
+        hint = "No item is usable."
+        if on_error == "raise":
+            hint = "Pass on_error='warn' to drop them from X and y and get a report."
+        shown = format_items((e for _, e in problems), limit=50, show=_bullet, sep="")
+        error = AudioInputError(
+            f"{len(problems)} of {n} audio item(s) cannot be used:{shown}\n"
+            f"{hint} The error's report attribute lists them all."
+        )
+        error.report = report
+        return error
+
+    def warning():
+        names = (
+            repr(os.path.basename(p)) if p else f"clip {i}"
+            for i, p in zip(report["index"], report["path"], strict=True)
+        )
+        return (
+            f"Skipped {len(problems)} of {n} audio item(s) that cannot be used "
+            f"({format_items(names, limit=3, show=str)}); the returned report "
+            "lists each one with its error. X and y keep the same remaining items."
+        )
+
+    action = "warn" if on_error == "skip" else on_error  # "skip" always warned
+    if len(problems) == n:
+        action = "raise"
+    handle_problems(Problems(problems, action, error, warning), stacklevel=2)
+    bad = {i for i, _ in problems}
+    keep = [i for i in range(n) if i not in bad]
+    X_checked = _safe_indexing(X, keep)
+    y_checked = None if y is None else _safe_indexing(y, keep)
+    return X_checked, y_checked, report
+
+
+def _bullet(error: Exception) -> str:
+    return f"\n  - {error}"
+
+
+def _find_problems(items, *, full, pcm_scale, n_jobs, verbose) -> list:
+    """``(index, error)`` of every unusable item, checked on ``n_jobs`` threads."""
+    from joblib import Parallel, delayed
+    from tqdm.auto import tqdm
 
     def check(i):
         return _item_problem(items[i], i, full=full, pcm_scale=pcm_scale)
 
+    n = len(items)
     if n_jobs in (None, 1):
         results = (check(i) for i in range(n))
     else:
@@ -654,13 +660,19 @@ def check_audio_files(
     bar = tqdm(
         results, total=n, desc="check_audio_files", unit="item", disable=not verbose
     )
-    problems = [(i, exc) for i, exc in enumerate(bar) if exc is not None]
-    report = pd.DataFrame(
+    return [(i, exc) for i, exc in enumerate(bar) if exc is not None]
+
+
+def _problem_report(items, problems):
+    """The report of :func:`check_audio_files`: one row per unusable item."""
+    import pandas as pd
+
+    return pd.DataFrame(
         {
             "index": pd.Series([i for i, _ in problems], dtype="int64"),
             "path": pd.Series(
                 [
-                    os.fspath(items[i]) if _is_path(items[i]) else None
+                    os.fspath(items[i]) if is_path(items[i]) else None
                     for i, _ in problems
                 ],
                 dtype=object,
@@ -669,35 +681,3 @@ def check_audio_files(
             "message": pd.Series([str(e) for _, e in problems], dtype=object),
         }
     )
-    if not problems:
-        return X, y, report
-    if on_error == "raise" or len(problems) == n:
-        shown = "\n".join(f"  - {e}" for _, e in problems[:50])
-        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
-        hint = (
-            "Pass on_error='skip' to drop them from X and y and get a report."
-            if on_error == "raise"
-            else "No item is usable."
-        )
-        error = AudioInputError(
-            f"{len(problems)} of {n} audio item(s) cannot be used:\n{shown}{more}\n"
-            f"{hint} The error's report attribute lists them all."
-        )
-        error.report = report
-        raise error
-    bad = {i for i, _ in problems}
-    keep = [i for i in range(n) if i not in bad]
-    names = ", ".join(
-        repr(os.path.basename(p)) if p else f"clip {i}"
-        for i, p in zip(report["index"][:3], report["path"][:3], strict=True)
-    )
-    warnings.warn(
-        f"Skipped {len(problems)} of {n} audio item(s) that cannot be used "
-        f"({names}{', ...' if len(problems) > 3 else ''}); the returned report "
-        "lists each one with its error. X and y keep the same remaining items.",
-        UserWarning,
-        stacklevel=2,
-    )
-    X_checked = _safe_indexing(X, keep)
-    y_checked = None if y is None else _safe_indexing(y, keep)
-    return X_checked, y_checked, report

@@ -310,3 +310,90 @@ def test_check_audio_files_in_memory_clips_and_errors(collection):
         check_audio_files(clips, on_error="ignore")
     with pytest.raises(AudioInputError, match="No item is usable"):
         check_audio_files([paths[5], paths[11]], on_error="skip")
+
+
+def test_check_audio_files_warn_is_the_loaders_word_for_skip(collection):
+    from sklearn_music import check_audio_files
+
+    paths, labels = collection
+    with pytest.warns(UserWarning, match="Skipped 3 of 20") as record:
+        X, y, report = check_audio_files(paths, labels, on_error="warn")
+    assert len(record) == 1 and record[0].filename == __file__
+    with pytest.warns(UserWarning, match="Skipped 3 of 20"):
+        X_skip, y_skip, report_skip = check_audio_files(paths, labels, on_error="skip")
+    assert X == X_skip and len(X) == 17
+    np.testing.assert_array_equal(y, y_skip)
+    pd.testing.assert_frame_equal(report, report_skip)
+
+
+def test_check_audio_files_long_lists_are_shortened(tmp_path):
+    from sklearn_music import check_audio_files
+
+    missing = [str(tmp_path / f"gone{i:02d}.wav") for i in range(53)]
+    with pytest.raises(AudioInputError, match="53 of 54 audio item") as info:
+        check_audio_files([np.ones(8), *missing])
+    message = str(info.value)
+    assert "gone49.wav" in message and "gone50.wav" not in message
+    assert "gone49.wav' and 3 more\n" in message
+    assert len(info.value.report) == 53
+    with pytest.warns(UserWarning, match=r"\('gone00.wav', 'gone01.wav', "):
+        check_audio_files([np.ones(8), *missing], on_error="warn")
+
+
+@pytest.mark.parametrize(
+    "depth, problems",
+    [
+        ("exists", [None, "AudioFileNotFoundError", None, None, None]),
+        ("size", [None, "AudioFileNotFoundError", "AudioDecodeError", None, None]),
+        (
+            "header",
+            [None, "AudioFileNotFoundError", "AudioDecodeError", "AudioDecodeError",
+             None],
+        ),
+        (
+            "frames",
+            [None, "AudioFileNotFoundError", "AudioDecodeError", "AudioDecodeError",
+             "AudioInputError"],
+        ),
+    ],
+)  # fmt: skip
+def test_file_problem_depths(tmp_path, depth, problems):
+    from sklearn_music._filecheck import file_problem
+
+    good, empty, junk, no_frames = (
+        tmp_path / "good.wav",
+        tmp_path / "empty.wav",
+        tmp_path / "junk.wav",
+        tmp_path / "no_frames.wav",
+    )
+    sf.write(good, np.ones(10) * 0.1, 8000)
+    empty.write_bytes(b"")
+    junk.write_bytes(b"not audio at all" * 8)
+    sf.write(no_frames, np.zeros(0), 8000)
+    files = [good, tmp_path / "gone.wav", empty, junk, no_frames]
+    found = [file_problem(f, depth=depth) for f in files]
+    assert [None if e is None else type(e).__name__ for e in found] == problems
+    assert found[1].filename == str(tmp_path / "gone.wav")
+    if depth == "frames":
+        assert "no_frames.wav' is empty (0 samples)" in str(found[4])
+    with pytest.raises(ValueError, match="depth"):
+        file_problem(good, depth="full")
+
+
+def test_handle_problems_raises_before_warning():
+    from sklearn_music._filecheck import Problems, handle_problems
+
+    def group(items, action, name):
+        return Problems(items, action, lambda: ValueError(name), lambda: name)
+
+    with pytest.raises(ValueError, match="second"):
+        handle_problems(group([1], "warn", "first"), group([2], "raise", "second"))
+    with pytest.warns(UserWarning, match="first") as record:
+        handle_problems(
+            group([1], "warn", "first"),
+            group([], "raise", "empty"),
+            group([3], "skip", "silent"),
+        )
+    assert len(record) == 1 and record[0].filename == __file__
+    with pytest.raises(ValueError, match="action must be 'raise', 'warn' or 'skip'"):
+        handle_problems(group([1], "ignore", "bad"))

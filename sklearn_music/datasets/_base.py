@@ -9,61 +9,28 @@ into any sklearn-music transformer or estimator.
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-import soundfile as sf
 from sklearn.utils._param_validation import StrOptions
 
-from .._io import AudioDecodeError, AudioFileNotFoundError
+from .._errors import AudioDecodeError, AudioFileNotFoundError
+from .._filecheck import ON_PROBLEM, Problems, file_problem, handle_problems
+from ..utils import format_items
+from ..utils._paths import expand_path, is_path
 
 #: Split names, in the order rows are sorted.
 SPLITS = ("train", "valid", "test")
 
-#: How many offending items an error or warning message names.
-_N_LISTED = 10
-
-#: What ``on_missing`` and ``on_unreadable`` accept.
-ON_PROBLEM = ("raise", "warn", "skip")
-
-#: ``validate_params`` constraints of the file-check parameters of every loader.
+#: ``validate_params`` constraints of the file-check parameters of every loader:
+#: ``on_missing`` and ``on_unreadable`` take the vocabulary of
+#: :func:`sklearn_music.check_audio_files` (see ``sklearn_music._filecheck``).
 FILE_CHECK_CONSTRAINTS = {
     "on_missing": [StrOptions(set(ON_PROBLEM))],
     "on_unreadable": [StrOptions(set(ON_PROBLEM))],
     "check_audio": ["boolean"],
 }
-
-
-def _show(item) -> str:
-    if isinstance(item, str):
-        return repr(str(item))  # also for numpy strings
-    if isinstance(item, int | np.integer):
-        return str(int(item))
-    return repr(item)
-
-
-def format_items(items, *, limit: int = _N_LISTED) -> str:
-    """``'a', 'b', 3`` with at most ``limit`` items and a count of the rest."""
-    items = list(items)
-    shown = ", ".join(_show(item) for item in items[:limit])
-    if len(items) > limit:
-        shown += f" and {len(items) - limit} more"
-    return shown
-
-
-def _unreadable(path: str, check_audio: bool) -> bool:
-    """Whether ``path`` is empty or, with ``check_audio``, has no readable header."""
-    if os.path.getsize(path) == 0:
-        return True
-    if not check_audio:
-        return False
-    try:
-        sf.info(path)
-    except (sf.LibsndfileError, RuntimeError, TypeError):
-        return True
-    return False
 
 
 def check_files(
@@ -94,47 +61,53 @@ def check_files(
         return f"{format_items(os.path.relpath(p, root) for p in bad)} in {root!r}"
 
     paths = df["path"].tolist()
-    exists = np.fromiter((os.path.isfile(p) for p in paths), bool, len(paths))
-    missing = [p for p, ok in zip(paths, exists, strict=True) if not ok]
-    if missing and on_missing == "raise":
-        raise AudioFileNotFoundError(
-            f"{len(missing)} of the {len(paths)} {dataset} audio files are "
-            f"missing: {names(missing)}. Check the dataset folder, or pass "
-            "on_missing='warn' (or 'skip') to leave these clips out.",
-            missing[0],
-        )
-    unusable = np.array(
-        [
-            ok and _unreadable(p, check_audio)
-            for p, ok in zip(paths, exists, strict=True)
-        ],
-        bool,
-    )
-    unreadable = [p for p, bad in zip(paths, unusable, strict=True) if bad]
+    depth = "header" if check_audio else "size"
+    problems = [file_problem(p, depth=depth) for p in paths]
+    missing = [
+        p
+        for p, e in zip(paths, problems, strict=True)
+        if isinstance(e, AudioFileNotFoundError)
+    ]
+    unreadable = [
+        p
+        for p, e in zip(paths, problems, strict=True)
+        if e is not None and not isinstance(e, AudioFileNotFoundError)
+    ]
+    n = len(paths)
     how = "are empty (0 bytes)"
     if check_audio:
         how = "are empty (0 bytes) or have no audio header libsndfile can read"
-    if unreadable and on_unreadable == "raise":
-        raise AudioDecodeError(
-            f"{len(unreadable)} of the {len(paths)} {dataset} audio files {how}: "
-            f"{names(unreadable)}. Pass on_unreadable='warn' (or 'skip') to "
-            "leave these clips out."
-        )
-    if missing and on_missing == "warn":
-        warnings.warn(
-            f"Left out {len(missing)} of the {len(paths)} {dataset} clips whose "
-            f"audio file is missing: {names(missing)}.",
-            UserWarning,
-            stacklevel=4,
-        )
-    if unreadable and on_unreadable == "warn":
-        warnings.warn(
-            f"Left out {len(unreadable)} of the {len(paths)} {dataset} clips whose "
-            f"audio files {how}: {names(unreadable)}.",
-            UserWarning,
-            stacklevel=4,
-        )
-    keep = exists & ~unusable
+    handle_problems(
+        Problems(
+            missing,
+            on_missing,
+            error=lambda: AudioFileNotFoundError(
+                f"{len(missing)} of the {n} {dataset} audio files are "
+                f"missing: {names(missing)}. Check the dataset folder, or pass "
+                "on_missing='warn' (or 'skip') to leave these clips out.",
+                missing[0],
+            ),
+            warning=lambda: (
+                f"Left out {len(missing)} of the {n} {dataset} clips whose "
+                f"audio file is missing: {names(missing)}."
+            ),
+        ),
+        Problems(
+            unreadable,
+            on_unreadable,
+            error=lambda: AudioDecodeError(
+                f"{len(unreadable)} of the {n} {dataset} audio files {how}: "
+                f"{names(unreadable)}. Pass on_unreadable='warn' (or 'skip') to "
+                "leave these clips out."
+            ),
+            warning=lambda: (
+                f"Left out {len(unreadable)} of the {n} {dataset} clips whose "
+                f"audio files {how}: {names(unreadable)}."
+            ),
+        ),
+        stacklevel=5,  # check_files < build_frame < loader < validate_params
+    )
+    keep = np.array([e is None for e in problems], dtype=bool)
     out = df[keep].reset_index(drop=True) if not keep.all() else df
     out.attrs["missing"] = missing
     out.attrs["unreadable"] = unreadable
@@ -226,8 +199,8 @@ def read_id_list(source, *, what: str) -> list:
     ``#`` are ignored. A ``.npy`` file must hold a 1-D array of numbers or
     strings (pickled object arrays are refused).
     """
-    if isinstance(source, str | os.PathLike):
-        path = os.path.expanduser(os.fspath(source))
+    if is_path(source):
+        path = expand_path(source)
         if not os.path.isfile(path):
             raise FileNotFoundError(f"The {what} list file {path!r} does not exist.")
         if path.endswith(".npy"):

@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import StrOptions, validate_params
 
-from ._base import FILE_CHECK_CONSTRAINTS, build_frame, format_items
+from ..utils import format_items
+from ..utils._paths import expand_path
+from ._base import FILE_CHECK_CONSTRAINTS, build_frame
 
 __all__ = ["load_fma"]
 
@@ -239,8 +241,8 @@ def load_fma(
     0         2  Hip-Hop  train
     1       140      Pop   test
     """
-    root = os.path.expanduser(os.fspath(root))
-    metadata_root = os.path.expanduser(os.fspath(metadata_root))
+    root = expand_path(root)
+    metadata_root = expand_path(metadata_root)
     if target == "auto":
         target = "genre_top" if subset in ("small", "medium") else "genres_all"
     where = os.path.join(metadata_root, "tracks.csv")

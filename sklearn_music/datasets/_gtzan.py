@@ -8,6 +8,7 @@ from importlib import resources
 import pandas as pd
 from sklearn.utils._param_validation import StrOptions, validate_params
 
+from ..utils._paths import expand_path
 from ._base import FILE_CHECK_CONSTRAINTS, SPLITS, build_frame
 
 __all__ = ["load_gtzan"]
@@ -180,7 +181,7 @@ def load_gtzan(
     >>> len(df)
     200
     """
-    genres_dir = _genres_dir(os.path.expanduser(os.fspath(root)))
+    genres_dir = _genres_dir(expand_path(root))
     if split == "all":
         ids = [f"{g}.{i:05d}" for g in GTZAN_GENRES for i in range(100)]
         splits = [None] * len(ids)

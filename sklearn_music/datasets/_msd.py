@@ -10,12 +10,13 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import validate_params
 
+from ..utils import format_items
+from ..utils._paths import expand_path
 from ._base import (
     FILE_CHECK_CONSTRAINTS,
     SPLITS,
     build_frame,
     first_duplicates,
-    format_items,
     read_id_list,
 )
 
@@ -314,7 +315,7 @@ def load_msd_tags(
     if isinstance(annotations, pd.DataFrame):
         parsed = _from_table(annotations, "DataFrame", tag_sep)
     else:
-        path = os.path.expanduser(os.fspath(annotations))
+        path = expand_path(annotations)
         if os.path.isdir(path):
             parsed = _from_choi_folder(path)
         elif os.path.isfile(path):
@@ -329,7 +330,7 @@ def load_msd_tags(
             f"{format_items(dups)}."
         )
     tag_names = np.array(tag_names, dtype=str)
-    audio_root = os.path.expanduser(os.fspath(audio_root))
+    audio_root = expand_path(audio_root)
     return build_frame(
         {"track_id": ids, "path": _preview_paths(ids, audio_root, path_template)},
         splits,

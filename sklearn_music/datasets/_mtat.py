@@ -9,12 +9,13 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from ..utils import format_items
+from ..utils._paths import expand_path
 from ._base import (
     FILE_CHECK_CONSTRAINTS,
     SPLITS,
     build_frame,
     first_duplicates,
-    format_items,
     read_id_list,
 )
 
@@ -271,7 +272,7 @@ def load_mtat(
     (array([[1, 0],
            [1, 1]]), array(['guitar', 'piano'], dtype='<U6'))
     """
-    root = os.path.expanduser(os.fspath(root))
+    root = expand_path(root)
     csv = os.path.join(root, "annotations_final.csv")
     ann, all_tags = _read_annotations(csv)
     if n_tags is not None and n_tags > len(all_tags):

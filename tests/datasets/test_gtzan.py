@@ -165,6 +165,7 @@ def test_unreadable_jazz_00054(gtzan):
     with pytest.warns(UserWarning, match=r"jazz/jazz.00054.wav") as record:
         df = load_gtzan(gtzan)
     assert "have no audio header libsndfile can read" in str(record[0].message)
+    assert record[0].filename == __file__  # points at the caller
     assert (df["split"] == "train").sum() == 442
     assert df.attrs["unreadable"] == [_path(gtzan, "jazz.00054")]
     with pytest.raises(AudioDecodeError, match=r"^1 of the 930 GTZAN audio files"):
@@ -173,6 +174,25 @@ def test_unreadable_jazz_00054(gtzan):
         warnings.simplefilter("error")
         assert len(load_gtzan(gtzan, check_audio=False)) == 930
         assert len(load_gtzan(gtzan, on_unreadable="skip")) == 929
+
+
+def test_raise_comes_before_any_warning(gtzan):
+    (gtzan / "genres" / "jazz" / "jazz.00054.wav").write_bytes(b"")
+    (gtzan / "genres" / "rock" / "rock.00099.wav").unlink()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(AudioDecodeError, match=r"jazz/jazz\.00054\.wav"):
+            load_gtzan(gtzan, on_missing="warn", on_unreadable="raise")
+    with pytest.warns(UserWarning) as record:
+        df = load_gtzan(gtzan, on_missing="warn", on_unreadable="warn")
+    assert [str(w.message).split(" whose ")[0] for w in record] == [
+        "Left out 1 of the 930 GTZAN clips",
+        "Left out 1 of the 930 GTZAN clips",
+    ]
+    assert "is missing: 'rock/rock.00099.wav'" in str(record[0].message)
+    assert "are empty (0 bytes)" in str(record[1].message)
+    assert df.attrs["missing"] == [_path(gtzan, "rock.00099")]
+    assert df.attrs["unreadable"] == [_path(gtzan, "jazz.00054")]
 
 
 def test_empty_files_are_unreadable_without_check_audio(gtzan):
