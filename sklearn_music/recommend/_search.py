@@ -299,7 +299,8 @@ class FaissSearch:
     Needs the optional ``faiss`` package. Rows for which the index finds
     fewer than ``k`` tracks (a small genre, few probed lists) are answered
     by ``fallback``, an exact search of the same catalogue, when one is
-    given; otherwise their missing entries have index -1 and score -inf.
+    given; otherwise their missing entries have index -1 (and a meaningless
+    score).
 
     Parameters
     ----------
