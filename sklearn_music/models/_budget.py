@@ -83,10 +83,7 @@ from numbers import Real
 import torch
 from torch import nn
 
-from ._conv1d import Conv1DModule
-from ._conv2d import Conv2DModule
-from ._crnn import CRNNModule
-from ._samplecnn import SampleCNNModule
+from ._registry import ARCHITECTURES, ArchitectureSpec
 
 __all__ = [
     "TABLE1",
@@ -130,12 +127,6 @@ TABLE1_INPUT_NORM: dict[str, str | None] = {
     "crnn": "time",
 }
 
-_MODULES: dict[str, tuple[type[nn.Module], tuple[str, ...]]] = {
-    "conv1d": (Conv1DModule, ("conv_widths", "fc_widths")),
-    "conv2d": (Conv2DModule, ("conv_widths",)),
-    "crnn": (CRNNModule, ("conv_widths", "gru_widths")),
-    "samplecnn": (SampleCNNModule, ("stem_width", "widths", "head_width")),
-}
 _TOLERANCE = 0.02
 
 
@@ -225,22 +216,27 @@ def _unflatten(template: dict, flat: list[int]) -> dict:
     return out
 
 
+def _registered(arch: str) -> ArchitectureSpec:
+    if arch not in ARCHITECTURES:
+        raise ValueError(f"arch must be one of {sorted(ARCHITECTURES)}; got {arch!r}")
+    return ARCHITECTURES[arch]
+
+
 def width_parameters(arch: str) -> tuple[str, ...]:
     """Names of the module arguments that :func:`architecture_for_budget` sets.
 
     Parameters
     ----------
-    arch : {"conv1d", "conv2d", "crnn", "samplecnn"}
-        Architecture key.
+    arch : str
+        A key of :data:`~sklearn_music.models.ARCHITECTURES`.
 
     Returns
     -------
     names : tuple of str
-        E.g. ``("conv_widths", "gru_widths")`` for ``"crnn"``.
+        The architecture's ``width_args``, e.g. ``("conv_widths",
+        "gru_widths")`` for ``"crnn"``.
     """
-    if arch not in _MODULES:
-        raise ValueError(f"arch must be one of {sorted(_MODULES)}; got {arch!r}")
-    return tuple(_MODULES[arch][1])
+    return _registered(arch).width_args
 
 
 def architecture_for_budget(
@@ -255,9 +251,12 @@ def architecture_for_budget(
 
     Parameters
     ----------
-    arch : {"conv1d", "conv2d", "crnn", "samplecnn"}
-        :class:`Conv1DModule`, :class:`Conv2DModule`, :class:`CRNNModule` or
-        :class:`SampleCNNModule`.
+    arch : str
+        A key of :data:`~sklearn_music.models.ARCHITECTURES`: ``"conv1d"``,
+        ``"conv2d"``, ``"crnn"`` (:class:`Conv1DModule`,
+        :class:`Conv2DModule`, :class:`CRNNModule`), ``"samplecnn"``
+        (:class:`SampleCNNModule`) or any registered later. The budget
+        scales the architecture's ``width_args``.
     budget : float, optional
         Target number of trainable parameters (:func:`count_parameters`).
 
@@ -268,12 +267,14 @@ def architecture_for_budget(
           (their count is the budget for the paper's setting only; see the
           module notes).
         - Any other positive number: the widths of the nearest Table 1 row
-          (log scale; the default widths for ``"samplecnn"``) multiplied by
+          (log scale; the default widths for an architecture without a
+          Table 1 row, such as ``"samplecnn"``) multiplied by
           one factor, found by bisection, and rounded to integers >= 1, so
           that the module built with ``n_mels``, ``n_outputs`` and ``fixed``
           has within 2 % of ``budget`` parameters.
     n_mels : int, optional
-        Mel bins of the input; required except for ``"samplecnn"``.
+        Mel bins of the input; required for spectrogram architectures
+        (``input_kind="spectrogram"``), ignored for waveform ones.
     n_outputs : int
         Number of classes or tags.
     **fixed
@@ -307,40 +308,36 @@ def architecture_for_budget(
     >>> round(count_parameters(CRNNModule(128, 10, **kwargs)) / 2e6, 2)
     1.0
     """
-    if arch not in _MODULES:
-        raise ValueError(f"arch must be one of {sorted(_MODULES)}; got {arch!r}")
-    cls, width_names = _MODULES[arch]
-    clash = sorted(set(width_names) & set(fixed))
+    spec = _registered(arch)
+    clash = sorted(set(spec.width_args) & set(fixed))
     if clash:
         raise ValueError(
             f"{', '.join(clash)} are chosen from the budget; do not pass them"
         )
-    if arch == "samplecnn":
-        shape = {"n_outputs": n_outputs}
-    else:
-        if n_mels is None:
-            raise ValueError(f"architecture {arch!r} needs n_mels")
-        shape = {"n_mels": n_mels, "n_outputs": n_outputs}
+    if "n_mels" in spec.shape_args and n_mels is None:
+        raise ValueError(f"architecture {arch!r} needs n_mels")
+    given = {"n_mels": n_mels, "n_outputs": n_outputs}
+    shape = {name: given[name] for name in spec.shape_args}
 
     def build(widths: dict) -> nn.Module:
         with torch.device("meta"):
-            return cls(**shape, **widths, **fixed)
+            return spec.module(**shape, **widths, **fixed)
+
+    def defaults() -> dict:
+        default = build({})
+        return {name: getattr(default, name) for name in spec.width_args}
 
     if budget is None:
-        default = build({})
-        return {**{name: getattr(default, name) for name in width_names}, **fixed}
+        return {**defaults(), **fixed}
     budget = _check_budget(budget)
     table = TABLE1.get(arch, {})
     if budget in table:
         return {**table[budget], **fixed}
-
     if table:
         nearest = min(table, key=lambda b: abs(math.log(b / budget)))
         base = dict(table[nearest])
     else:
-        default = build({})
-        base = {name: getattr(default, name) for name in width_names}
-
+        base = defaults()
     counts: dict[tuple, int] = {}
 
     def count(widths: dict) -> int:
@@ -349,15 +346,22 @@ def architecture_for_budget(
             counts[key] = count_parameters(build(widths))
         return counts[key]
 
-    def scaled(factor: float) -> dict:
-        return {name: _scale(w, factor) for name, w in base.items()}
-
-    smallest = count(scaled(0.0))
+    smallest = count({name: _scale(w, 0.0) for name, w in base.items()})
     if smallest > (1 + _TOLERANCE) * budget:
         raise ValueError(
             f"budget {budget:g} is below the smallest {arch} model (all widths "
             f"1): {smallest} parameters for n_mels={n_mels}, n_outputs={n_outputs}"
         )
+    return {**_scaled_widths(count, base, budget, arch), **fixed}
+
+
+def _scaled_widths(count, base: dict, budget: float, arch: str) -> dict:
+    """The widths ``base`` scaled by one factor (then rounded) whose count
+    ``count(widths)`` is nearest to ``budget``, within 2 %."""
+
+    def scaled(factor: float) -> dict:
+        return {name: _scale(w, factor) for name, w in base.items()}
+
     # The count is a non-decreasing step function of the factor, roughly
     # quadratic; its steps are where a scaled width crosses k + 1/2. Guess the
     # factor (two Newton steps on count ~ factor ** 2), bracket the budget
@@ -414,4 +418,4 @@ def architecture_for_budget(
             f"within 2 %: the nearest counts are {count(below)} and "
             f"{count(above)}; choose another budget"
         )
-    return {**w_best, **fixed}
+    return w_best

@@ -2,10 +2,16 @@
 
 Each registered architecture is an :class:`ArchitectureSpec`: its module
 class, which constructor arguments are layer widths (what a parameter budget
-chooses), what kind of input it takes and how its minimum input length is
-known. :func:`~sklearn_music.models.architecture_for_budget`, the estimators,
+chooses) and what kind of input it takes, hence its shape arguments. The
+minimum input length depends on a module's pools, so it is not in the spec:
+the built module carries it as ``min_input_length`` (the estimators take 1
+for a module without one).
+:func:`~sklearn_music.models.architecture_for_budget`, the estimators,
 ``load_weights``, the pipeline factory and the command line all look
-architectures up here; nothing else keeps a list of them.
+architectures up here; nothing else keeps a list of them. The estimators'
+``module`` parameter also takes modules that are not registered (a user's
+own); they are built from the shape arguments and ``module__*`` values
+alone, without a parameter budget.
 
 To add an architecture: write the module in ``models/<name>.py`` (shape
 arguments first, a ``min_input_length`` attribute, ``embed`` and
@@ -54,6 +60,13 @@ class ArchitectureSpec:
         ``(batch, n_mels, n_frames)`` or ``(batch, n_samples)`` input.
     description : str
         One line for help texts and docs.
+
+    Attributes
+    ----------
+    shape_args : tuple of str
+        The constructor arguments the estimators infer from the data:
+        ``("n_mels", "n_outputs")`` for spectrogram input, ``("n_outputs",)``
+        for waveform input.
     """
 
     key: str

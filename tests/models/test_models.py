@@ -9,14 +9,19 @@ import pytest
 import torch
 
 from sklearn_music.models import (
+    ARCHITECTURES,
     TABLE1,
     TABLE1_INPUT_NORM,
+    ArchitectureSpec,
     Conv1DModule,
     Conv2DModule,
     CRNNModule,
     SampleCNNModule,
     architecture_for_budget,
+    architecture_of,
     count_parameters,
+    get_architecture,
+    register_architecture,
 )
 
 SPECTROGRAM = {"conv1d": Conv1DModule, "conv2d": Conv2DModule, "crnn": CRNNModule}
@@ -380,3 +385,50 @@ def test_scaled_widths_are_the_nearest_rounding():
         factor = sum(got) / sum(base)
         for g, b in zip(got, base, strict=True):
             assert abs(g - factor * b) <= 1.5, (arch, budget, got)
+
+
+def test_registry_holds_every_module():
+    assert set(ARCHITECTURES) == {"conv1d", "conv2d", "crnn", "samplecnn"}
+    for key, spec in ARCHITECTURES.items():
+        assert spec.key == key
+        assert get_architecture(key) is spec
+        assert architecture_of(spec.module) is spec
+        default = _build(key, 8, 3)
+        assert architecture_of(default) is spec  # an instance works too
+        assert type(default) is spec.module
+        assert set(spec.width_args) <= set(
+            architecture_for_budget(key, None, n_mels=8, n_outputs=3)
+        )
+    assert ARCHITECTURES["samplecnn"].shape_args == ("n_outputs",)
+    assert ARCHITECTURES["samplecnn"].unit == "samples"
+    assert ARCHITECTURES["crnn"].shape_args == ("n_mels", "n_outputs")
+    assert ARCHITECTURES["crnn"].unit == "frames"
+
+
+def test_registry_errors_and_user_modules():
+    class UserModule(torch.nn.Module):
+        pass
+
+    assert architecture_of(UserModule) is None
+    assert architecture_of(UserModule()) is None
+    with pytest.raises(ValueError, match="unknown architecture 'resnet'"):
+        get_architecture("resnet")
+    with pytest.raises(ValueError, match="already registered"):
+        register_architecture(ArchitectureSpec("crnn", UserModule, ()))
+    with pytest.raises(ValueError, match="input_kind must be"):
+        ArchitectureSpec("user", UserModule, (), input_kind="image")
+
+
+def test_a_registered_architecture_gets_budgets(monkeypatch):
+    """architecture_for_budget reads the registry: a new entry is sized too."""
+    monkeypatch.setitem(
+        ARCHITECTURES,
+        "tiny-crnn",
+        ArchitectureSpec("tiny-crnn", CRNNModule, ("gru_widths",)),
+    )
+    kwargs = architecture_for_budget(
+        "tiny-crnn", 3e4, n_mels=16, n_outputs=4, conv_widths=(4, 4, 4, 4)
+    )
+    assert set(kwargs) == {"gru_widths", "conv_widths"}
+    n = count_parameters(CRNNModule(16, 4, **kwargs))
+    assert abs(n - 3e4) / 3e4 <= 0.02
