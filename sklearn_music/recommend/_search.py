@@ -14,7 +14,7 @@ scores of each query, best first, and the catalogue rows they belong to.
 The rows of ``E`` and ``Q`` must be float32 and of unit norm, so inner
 products are cosine similarities. ``exclude`` leaves one catalogue row out
 of each query's neighbours (a catalogue track queried for its neighbours);
-``genre`` (a :class:`~._genre.GenreScore`) makes the scores genre-aware.
+``genre`` (a ``GenreScore`` of ``_genre.py``) makes the scores genre-aware.
 """
 
 from __future__ import annotations
