@@ -12,169 +12,33 @@ them.
 from __future__ import annotations
 
 import warnings
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import average_precision_score, roc_auc_score
-from sklearn.utils import check_array
-from sklearn.utils._param_validation import (
-    Interval,
-    Options,
-    StrOptions,
-    validate_params,
+from sklearn.utils._param_validation import StrOptions, validate_params
+
+from ..utils import format_items
+from ._tag_checks import (
+    TARGET_CONSTRAINTS,
+    ZERO_DIVISION,
+    _check_targets,
+    _check_threshold,
 )
 
 __all__ = [
+    "auc_per_tag",
     "pr_auc_per_tag",
     "roc_auc_per_tag",
     "tagging_pr_auc",
     "tagging_precision_recall_f1",
-    "tagging_report",
     "tagging_roc_auc",
 ]
 
 _AVERAGES = ("macro", "micro", "weighted")
-_AVG_ROWS = ("micro avg", "macro avg", "weighted avg")
-_REPORT_COLUMNS = ("roc_auc", "pr_auc", "precision", "recall", "f1-score", "support")
-_MAX_NAMED = 10  # tags named in a warning before "and N more"
-
-_TARGET_CONSTRAINTS = {
-    "y_true": ["array-like", "sparse matrix"],
-    "y_score": ["array-like"],
-    "labels": ["array-like", None],
-}
-_ZERO_DIVISION = [Options(Real, {0.0, 1.0}), "nan"]
-
-
-# ---------------------------------------------------------------------------
-# Input checking
-# ---------------------------------------------------------------------------
-
-
-def _is_list_of_proba(y_score) -> bool:
-    """Whether ``y_score`` is scikit-learn's multi-output ``predict_proba``
-    format: one ``(n_samples, 2)`` array per tag."""
-    return (
-        isinstance(y_score, list | tuple)
-        and len(y_score) > 0
-        and all(np.ndim(p) == 2 for p in y_score)
-    )
-
-
-def _check_scores(y_score) -> np.ndarray:
-    """``y_score`` as a finite float64 ``(n_samples, n_tags)`` array."""
-    if _is_list_of_proba(y_score):
-        columns = []
-        n_samples = np.shape(y_score[0])[0]
-        for j, proba in enumerate(y_score):
-            proba = check_array(proba, dtype=np.float64, input_name=f"y_score[{j}]")
-            if proba.shape != (n_samples, 2):
-                raise ValueError(
-                    "y_score is a list of per-tag predict_proba arrays, so each "
-                    f"must have shape (n_samples, 2) = ({n_samples}, 2): "
-                    f"columns P(tag absent), P(tag present); y_score[{j}] has "
-                    f"shape {proba.shape}. A tag with a single class in the "
-                    "training data gives one column; score it on its own."
-                )
-            columns.append(proba[:, 1])
-        return np.column_stack(columns)
-    S = check_array(y_score, dtype=np.float64, ensure_2d=False, input_name="y_score")
-    if S.ndim == 1:
-        S = S[:, None]
-    return S
-
-
-def _check_targets(
-    y_true, y_score, labels=None
-) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Validate a tagging problem.
-
-    Returns the indicator matrix ``Y`` (bool), the scores ``S`` (float64),
-    both ``(n_samples, n_tags)``, and a name for every tag (its column index,
-    or its class label when ``y_true`` holds labels).
-    """
-    S = _check_scores(y_score)
-    n_samples, n_tags = S.shape
-    y = y_true.toarray() if sp.issparse(y_true) else np.asarray(y_true)
-    if y.ndim not in (1, 2):
-        raise ValueError(
-            "y_true must be an indicator matrix (n_samples, n_tags) or a 1-D "
-            f"array of class labels; got an array of shape {y.shape}."
-        )
-    if y.shape[0] != n_samples:
-        raise ValueError(
-            f"y_true has {y.shape[0]} samples but y_score has {n_samples}."
-        )
-
-    if y.ndim == 2:
-        if labels is not None:
-            raise ValueError(
-                "labels names the classes of a 1-D y_true; y_true is an "
-                f"indicator matrix of shape {y.shape}, whose columns are the tags."
-            )
-        if y.shape[1] != n_tags:
-            raise ValueError(
-                f"y_true has {y.shape[1]} tag columns but y_score has {n_tags}."
-            )
-        if y.dtype.kind not in "biuf" or not np.isin(y, (0, 1)).all():
-            raise ValueError(
-                "A 2-D y_true must be a binary indicator matrix (0/1 or "
-                f"bool); got values such as {np.setdiff1d(y, (0, 1))[:3]!r}."
-            )
-        return y.astype(bool), S, [str(j) for j in range(n_tags)]
-
-    # 1-D labels: one-vs-rest over the columns of y_score.
-    if labels is None:
-        classes = np.unique(y)
-        if n_tags == 1 and classes.size == 1 and classes[0] in (0, 1):
-            classes = np.array([0, 1])
-    else:
-        classes = np.asarray(labels)
-        if classes.ndim != 1 or np.unique(classes).size != classes.size:
-            raise ValueError(f"labels must be 1-D and unique; got {labels!r}.")
-        unknown = np.setdiff1d(y, classes)
-        if unknown.size:
-            raise ValueError(
-                f"y_true holds labels that are not in labels: {unknown[:5]!r}."
-            )
-    if n_tags == 1:
-        if classes.size != 2:
-            raise ValueError(
-                "y_score has a single column, the score of the positive class, "
-                "so y_true must hold two classes (the greater one is positive); "
-                f"got {classes.size}: {classes[:5]!r}. Pass "
-                "labels=[negative, positive] to name them."
-            )
-        return (y == classes[1])[:, None], S, [str(classes[1])]
-    if classes.size != n_tags:
-        raise ValueError(
-            f"y_score has {n_tags} columns but y_true holds {classes.size} "
-            f"classes {classes[:5]!r}. Pass labels=estimator.classes_, the "
-            "classes in the column order of y_score."
-        )
-    return y[:, None] == classes[None, :], S, [str(c) for c in classes]
-
-
-def _check_threshold(threshold, n_tags: int) -> np.ndarray:
-    t = np.asarray(threshold, dtype=np.float64)
-    if t.ndim > 1 or (t.ndim == 1 and t.shape[0] != n_tags):
-        raise ValueError(
-            f"threshold must be a number or one number per tag, shape "
-            f"({n_tags},); got shape {t.shape}."
-        )
-    if not np.isfinite(t).all():
-        raise ValueError(f"threshold must be finite; got {threshold!r}.")
-    return t
-
-
-def _format_names(names) -> str:
-    names = list(names)
-    shown = ", ".join(repr(n) for n in names[:_MAX_NAMED])
-    more = len(names) - _MAX_NAMED
-    return f"[{shown}{f', and {more} more' if more > 0 else ''}]"
+_KINDS = ("roc", "pr")
 
 
 # ---------------------------------------------------------------------------
@@ -182,14 +46,50 @@ def _format_names(names) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _auc_per_tag(Y: np.ndarray, S: np.ndarray, metric: str) -> np.ndarray:
-    """Per-tag ROC-AUC ("roc") or average precision ("pr"); NaN where
-    undefined: ROC-AUC needs a positive and a negative clip, PR-AUC a
-    positive one."""
-    score = roc_auc_score if metric == "roc" else average_precision_score
+def auc_per_tag(Y: np.ndarray, S: np.ndarray, *, kind: str = "roc") -> np.ndarray:
+    """ROC-AUC or PR-AUC of every tag of a checked problem, without warnings.
+
+    What :func:`roc_auc_per_tag` and :func:`pr_auc_per_tag` compute, on the
+    matrices returned by :func:`check_tagging_targets`, for code that reports
+    the undefined tags its own way (:class:`~sklearn_music.plotting.TagCurveDisplay`
+    names those it cannot draw).
+
+    Parameters
+    ----------
+    Y : ndarray of shape (n_samples, n_tags), dtype bool
+        Which clip has which tag.
+    S : ndarray of shape (n_samples, n_tags)
+        The score of every (clip, tag) pair.
+    kind : {"roc", "pr"}, default="roc"
+        Area under the ROC curve, or average precision.
+
+    Returns
+    -------
+    auc : ndarray of shape (n_tags,)
+        The area of every tag; NaN where it is undefined: ROC-AUC needs a
+        positive and a negative clip, PR-AUC a positive one.
+
+    See Also
+    --------
+    check_tagging_targets : The matrices this function takes.
+    roc_auc_per_tag : The same from any form of targets, with a warning
+        naming the undefined tags.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_music.metrics import auc_per_tag
+    >>> Y = np.array([[1, 0], [0, 0], [1, 0], [0, 0]], dtype=bool)
+    >>> S = np.array([[0.9, 0.2], [0.3, 0.6], [0.4, 0.1], [0.2, 0.3]])
+    >>> auc_per_tag(Y, S, kind="pr")
+    array([ 1., nan])
+    """
+    if kind not in _KINDS:
+        raise ValueError(f"kind must be 'roc' or 'pr'; got {kind!r}.")
+    score = roc_auc_score if kind == "roc" else average_precision_score
     n_pos = Y.sum(axis=0)
     defined = n_pos > 0
-    if metric == "roc":
+    if kind == "roc":
         defined &= n_pos < Y.shape[0]
     values = np.full(Y.shape[1], np.nan)
     for j in np.flatnonzero(defined):
@@ -209,7 +109,7 @@ def _warn_auc_undefined(
     parts = [(f"{which[metric]} undefined for tags with no positive clip", no_pos)]
     if metric != "pr":
         parts.append(("ROC-AUC is undefined for tags with no negative clip", no_neg))
-    parts = [f"{what}: {_format_names(names)}" for what, names in parts if names]
+    parts = [f"{what}: [{format_items(names)}]" for what, names in parts if names]
     if parts:
         consequence = "They are reported as NaN"
         if averaged:
@@ -249,9 +149,9 @@ def _auc(Y: np.ndarray, S: np.ndarray, metric: str, average: str) -> float:
     """Averaged ROC-AUC or PR-AUC; micro pools every (clip, tag) pair."""
     if average == "micro":
         pooled = Y.ravel()[:, None]
-        value = _auc_per_tag(pooled, S.ravel()[:, None], metric)[0]
+        value = auc_per_tag(pooled, S.ravel()[:, None], kind=metric)[0]
         return float(value)
-    return _average(_auc_per_tag(Y, S, metric), Y.sum(axis=0), average)
+    return _average(auc_per_tag(Y, S, kind=metric), Y.sum(axis=0), average)
 
 
 def _counts(Y: np.ndarray, S: np.ndarray, threshold: np.ndarray):
@@ -287,7 +187,7 @@ def _prf_average(tp, fp, fn, average, zero_division):
 # ---------------------------------------------------------------------------
 
 
-@validate_params(_TARGET_CONSTRAINTS, prefer_skip_nested_validation=True)
+@validate_params(TARGET_CONSTRAINTS, prefer_skip_nested_validation=True)
 def roc_auc_per_tag(
     y_true: ArrayLike, y_score: ArrayLike, *, labels: ArrayLike | None = None
 ) -> np.ndarray:
@@ -343,10 +243,10 @@ of shape (n_samples, 2)
     """
     Y, S, names = _check_targets(y_true, y_score, labels)
     _warn_auc_undefined(Y, names, "roc", averaged=False)
-    return _auc_per_tag(Y, S, "roc")
+    return auc_per_tag(Y, S, kind="roc")
 
 
-@validate_params(_TARGET_CONSTRAINTS, prefer_skip_nested_validation=True)
+@validate_params(TARGET_CONSTRAINTS, prefer_skip_nested_validation=True)
 def pr_auc_per_tag(
     y_true: ArrayLike, y_score: ArrayLike, *, labels: ArrayLike | None = None
 ) -> np.ndarray:
@@ -395,11 +295,11 @@ of shape (n_samples, 2)
     """
     Y, S, names = _check_targets(y_true, y_score, labels)
     _warn_auc_undefined(Y, names, "pr", averaged=False)
-    return _auc_per_tag(Y, S, "pr")
+    return auc_per_tag(Y, S, kind="pr")
 
 
 @validate_params(
-    {**_TARGET_CONSTRAINTS, "average": [StrOptions(set(_AVERAGES))]},
+    {**TARGET_CONSTRAINTS, "average": [StrOptions(set(_AVERAGES))]},
     prefer_skip_nested_validation=True,
 )
 def tagging_roc_auc(
@@ -467,7 +367,7 @@ of shape (n_samples, 2)
 
 
 @validate_params(
-    {**_TARGET_CONSTRAINTS, "average": [StrOptions(set(_AVERAGES))]},
+    {**TARGET_CONSTRAINTS, "average": [StrOptions(set(_AVERAGES))]},
     prefer_skip_nested_validation=True,
 )
 def tagging_pr_auc(
@@ -535,10 +435,10 @@ of shape (n_samples, 2)
 
 @validate_params(
     {
-        **_TARGET_CONSTRAINTS,
+        **TARGET_CONSTRAINTS,
         "threshold": [Real, "array-like"],
         "average": [StrOptions(set(_AVERAGES)), None],
-        "zero_division": _ZERO_DIVISION,
+        "zero_division": ZERO_DIVISION,
     },
     prefer_skip_nested_validation=True,
 )
@@ -630,181 +530,3 @@ of shape (n_samples, 2)
     if average is None:
         return (*_prf(tp, fp, fn, zero_division), support)
     return (*_prf_average(tp, fp, fn, average, zero_division), int(support.sum()))
-
-
-@validate_params(
-    {
-        **_TARGET_CONSTRAINTS,
-        "tag_names": ["array-like", None],
-        "threshold": [Real, "array-like"],
-        "output_dict": ["boolean"],
-        "as_frame": ["boolean"],
-        "digits": [Interval(Integral, 0, None, closed="left")],
-        "zero_division": _ZERO_DIVISION,
-    },
-    prefer_skip_nested_validation=True,
-)
-def tagging_report(
-    y_true: ArrayLike,
-    y_score: ArrayLike,
-    *,
-    tag_names: ArrayLike | None = None,
-    threshold: float | ArrayLike = 0.5,
-    labels: ArrayLike | None = None,
-    output_dict: bool = False,
-    as_frame: bool = False,
-    digits: int = 3,
-    zero_division: float = 0.0,
-):
-    """Table of the ranking and annotation metrics of every tag.
-
-    Like :func:`sklearn.metrics.classification_report`, for a tagger: one row
-    per tag with its ROC-AUC, PR-AUC, and the precision, recall and F1 of the
-    tags predicted at ``threshold``, and its support (the number of clips
-    that have it), then three rows averaging the tags: "micro avg" (all
-    (clip, tag) pairs pooled), "macro avg" (unweighted mean over tags) and
-    "weighted avg" (mean weighted by support). The support of an average row
-    is the total number of positive (clip, tag) pairs.
-
-    Parameters
-    ----------
-    y_true : array-like or sparse matrix of shape (n_samples, n_tags) or \
-(n_samples,)
-        True tags as a binary indicator matrix, or a 1-D array of class
-        labels (one-vs-rest; see ``labels``).
-    y_score : array-like of shape (n_samples, n_tags) or list of n_tags arrays \
-of shape (n_samples, 2)
-        Scores of every tag, as for :func:`roc_auc_per_tag`.
-    tag_names : array-like of str of shape (n_tags,), default=None
-        Row names, unique. ``None`` uses the columns of ``y_true`` when it
-        is a :class:`pandas.DataFrame`, the class labels when ``y_true`` is
-        1-D, else the column indices ``"0"``, ``"1"``...
-    threshold : float or array-like of shape (n_tags,), default=0.5
-        Score from which a tag is predicted, for precision, recall and F1
-        (see :func:`tagging_precision_recall_f1`).
-    labels : array-like of shape (n_tags,), default=None
-        Only for a 1-D ``y_true``: the classes in the column order of
-        ``y_score``. ``None`` uses the sorted unique values of ``y_true``.
-    output_dict : bool, default=False
-        Return a dict instead of a string.
-    as_frame : bool, default=False
-        Return a :class:`pandas.DataFrame` instead of a string.
-    digits : int, default=3
-        Decimals of the floats in the string.
-    zero_division : {0.0, 1.0, np.nan}, default=0.0
-        Value of a precision, recall or F1 whose denominator is 0 (see
-        :func:`tagging_precision_recall_f1`).
-
-    Returns
-    -------
-    report : str, dict or pandas.DataFrame
-        The string is a text table. The dict maps each tag name and
-        ``"micro avg"``, ``"macro avg"``, ``"weighted avg"`` to a dict with
-        keys ``"roc_auc"``, ``"pr_auc"``, ``"precision"``, ``"recall"``,
-        ``"f1-score"`` (floats) and ``"support"`` (int). The DataFrame has
-        the same rows (index) and columns. ROC-AUC and PR-AUC are NaN for
-        tags where they are undefined (no positive clip, or for ROC-AUC no
-        negative one); such tags are left out of the macro and weighted
-        averages of these columns, and one
-        :class:`~sklearn.exceptions.UndefinedMetricWarning` names them.
-
-    See Also
-    --------
-    tagging_roc_auc : ROC-AUC averaged over tags.
-    tagging_pr_auc : PR-AUC averaged over tags.
-    tagging_precision_recall_f1 : The annotation metrics alone.
-    sklearn.metrics.classification_report : The same from predicted labels.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_music.metrics import tagging_report
-    >>> Y = np.array([[1, 0], [0, 1], [1, 1], [0, 0]])
-    >>> S = np.array([[0.9, 0.2], [0.3, 0.6], [0.4, 0.1], [0.2, 0.3]])
-    >>> print(tagging_report(Y, S, tag_names=["rock", "piano"], digits=2))
-                   roc_auc    pr_auc precision    recall  f1-score   support
-    <BLANKLINE>
-            rock      1.00      1.00      1.00      0.50      0.67         2
-           piano      0.50      0.75      1.00      0.50      0.67         2
-    <BLANKLINE>
-       micro avg      0.75      0.88      1.00      0.50      0.67         4
-       macro avg      0.75      0.88      1.00      0.50      0.67         4
-    weighted avg      0.75      0.88      1.00      0.50      0.67         4
-    <BLANKLINE>
-    >>> report = tagging_report(Y, S, tag_names=["rock", "piano"], output_dict=True)
-    >>> report["piano"]["pr_auc"], report["macro avg"]["support"]
-    (0.75, 4)
-    """
-    if output_dict and as_frame:
-        raise ValueError("Pass output_dict=True or as_frame=True, not both.")
-    Y, S, default_names = _check_targets(y_true, y_score, labels)
-    names = _check_tag_names(tag_names, y_true, default_names)
-    _warn_auc_undefined(Y, names, "both")
-
-    roc = _auc_per_tag(Y, S, "roc")
-    pr = _auc_per_tag(Y, S, "pr")
-    tp, fp, fn = _counts(Y, S, _check_threshold(threshold, S.shape[1]))
-    precision, recall, f1 = _prf(tp, fp, fn, zero_division)
-    support = tp + fn
-
-    rows = {}
-    for j, name in enumerate(names):
-        values = (roc[j], pr[j], precision[j], recall[j], f1[j])
-        rows[name] = [float(v) for v in values] + [int(support[j])]
-    for row, average in zip(_AVG_ROWS, ("micro", "macro", "weighted"), strict=True):
-        if average == "micro":
-            aucs = [_auc(Y, S, "roc", "micro"), _auc(Y, S, "pr", "micro")]
-        else:
-            aucs = [_average(roc, support, average), _average(pr, support, average)]
-        prf = _prf_average(tp, fp, fn, average, zero_division)
-        rows[row] = [float(v) for v in (*aucs, *prf)] + [int(support.sum())]
-
-    if as_frame:
-        import pandas as pd
-
-        frame = pd.DataFrame.from_dict(
-            rows, orient="index", columns=list(_REPORT_COLUMNS)
-        )
-        return frame.astype({"support": np.int64})
-    if output_dict:
-        return {
-            name: dict(zip(_REPORT_COLUMNS, values, strict=True))
-            for name, values in rows.items()
-        }
-    return _format_report(rows, digits)
-
-
-def _check_tag_names(tag_names, y_true, default_names) -> list[str]:
-    if tag_names is None:
-        columns = getattr(y_true, "columns", None)
-        if columns is not None and np.ndim(y_true) == 2:
-            tag_names = list(columns)
-        else:
-            return default_names
-    names = [str(name) for name in np.asarray(tag_names, dtype=object).ravel()]
-    if len(names) != len(default_names):
-        raise ValueError(
-            f"tag_names has {len(names)} names but there are "
-            f"{len(default_names)} tags (columns of y_score)."
-        )
-    duplicated = sorted({n for n in names if names.count(n) > 1})
-    if duplicated:
-        raise ValueError(f"tag_names must be unique; {duplicated} appear twice.")
-    reserved = sorted(set(names) & set(_AVG_ROWS))
-    if reserved:
-        raise ValueError(
-            f"tag_names {reserved} would clash with the average rows of the "
-            "report; rename them."
-        )
-    return names
-
-
-def _format_report(rows: dict, digits: int) -> str:
-    width = max(len(name) for name in [*rows, _AVG_ROWS[-1]])
-    lines = [" " * width + "".join(f" {c:>9}" for c in _REPORT_COLUMNS), ""]
-    for name, values in rows.items():
-        if name == _AVG_ROWS[0]:
-            lines.append("")
-        cells = "".join(f" {v:>9.{digits}f}" for v in values[:-1])
-        lines.append(f"{name:>{width}}{cells} {values[-1]:>9}")
-    return "\n".join(lines) + "\n"

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _num_samples
 
-from ..features._spectral import (
+from ..features import (
     CQTSpectrogram,
     MelSpectrogram,
     STFTSpectrogram,
     frame_lengths,
 )
+from ..utils._paths import is_path
 from ._base import _axes, _format_count
 
 __all__ = ["SpectrogramDisplay"]
@@ -334,9 +334,7 @@ of arrays or of paths, or a path
                 f"CQTSpectrogram; got {type(transformer).__name__}. Use "
                 "SpectrogramDisplay.from_spectrogram for other spectrograms."
             )
-        if isinstance(X, str | os.PathLike) or (
-            isinstance(X, np.ndarray) and X.ndim == 1
-        ):
+        if is_path(X) or (isinstance(X, np.ndarray) and X.ndim == 1):
             _check_index(index, 1)
             clips = [X]
         else:

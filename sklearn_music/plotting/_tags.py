@@ -11,7 +11,8 @@ from sklearn.metrics import precision_recall_curve, roc_curve
 from sklearn.utils.validation import check_is_fitted
 
 from .._targets import as_tag_lists
-from ..metrics._tagging import _auc_per_tag, _check_targets
+from ..metrics import auc_per_tag, check_tagging_targets
+from ..utils import format_items
 from ._base import _axes, _final_estimator
 
 __all__ = ["TagCurveDisplay"]
@@ -25,24 +26,6 @@ _KINDS = {
 def _check_kind(kind):
     if kind not in _KINDS:
         raise ValueError(f"kind must be 'roc' or 'pr'; got {kind!r}.")
-
-
-def _tag_names(tag_names, y_true, default: list[str]) -> list[str]:
-    if tag_names is None:
-        columns = getattr(y_true, "columns", None)
-        if columns is None or np.ndim(y_true) != 2:
-            return default
-        tag_names = columns
-    names = [str(n) for n in np.asarray(tag_names, dtype=object).ravel()]
-    if len(names) != len(default):
-        raise ValueError(
-            f"tag_names has {len(names)} names but y_score has {len(default)} "
-            "tag columns."
-        )
-    if len(set(names)) != len(names):
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        raise ValueError(f"tag_names must be unique; {repeated} appear more than once.")
-    return names
 
 
 def _select(tags, names: list[str], support: np.ndarray, defined: np.ndarray):
@@ -71,9 +54,9 @@ def _select(tags, names: list[str], support: np.ndarray, defined: np.ndarray):
         elif str(tag) in lookup:
             selected.append(lookup[str(tag)])
         else:
-            shown = ", ".join(repr(n) for n in names[:10])
-            more = f", ... ({len(names)} tags)" if len(names) > 10 else ""
-            raise ValueError(f"Unknown tag {tag!r}; the tags are [{shown}{more}].")
+            raise ValueError(
+                f"Unknown tag {tag!r}; the tags are [{format_items(names)}]."
+            )
     if not selected:
         raise ValueError("tags is empty; name at least one tag.")
     return selected
@@ -294,9 +277,10 @@ arrays of shape (n_clips, 2)
             The display, drawn.
         """
         _check_kind(kind)
-        Y, S, default_names = _check_targets(y_true, y_score, labels)
-        names = _tag_names(tag_names, y_true, default_names)
-        auc = _auc_per_tag(Y, S, kind)
+        Y, S, names = check_tagging_targets(
+            y_true, y_score, labels=labels, tag_names=tag_names
+        )
+        auc = auc_per_tag(Y, S, kind=kind)
         defined = ~np.isnan(auc)
         if not defined.any():
             need = "a positive clip" if kind == "pr" else "positive and negative clips"

@@ -192,7 +192,7 @@ def test_warning_names_every_undefined_tag_once(tagging_data):
 def test_warning_shortens_long_tag_lists():
     Y = np.zeros((3, 14), dtype=int)
     Y[0, 0] = 1
-    with pytest.warns(UndefinedMetricWarning, match=r"'10', and 3 more\]"):
+    with pytest.warns(UndefinedMetricWarning, match=r"'10' and 3 more\]"):
         roc_auc_per_tag(Y, np.random.default_rng(0).random((3, 14)))
 
 
