@@ -22,6 +22,8 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_music.metrics import (
+    auc_per_tag,
+    check_tagging_targets,
     get_scorer,
     get_scorer_names,
     pr_auc_macro_scorer,
@@ -412,6 +414,66 @@ def test_report_tag_names():
         tagging_report(Y_TINY, S_TINY, tag_names=["a", "macro avg"])
     with pytest.raises(ValueError, match="not both"):
         tagging_report(Y_TINY, S_TINY, output_dict=True, as_frame=True)
+
+
+# ---------------------------------------------------------------------------
+# Building blocks: check_tagging_targets and auc_per_tag
+# ---------------------------------------------------------------------------
+
+
+def test_check_tagging_targets_every_form():
+    Y, S, names = check_tagging_targets(Y_TINY, S_TINY)
+    assert Y.dtype == bool and S.dtype == np.float64
+    np.testing.assert_array_equal(Y, Y_TINY.astype(bool))
+    np.testing.assert_array_equal(S, S_TINY)
+    assert names == ["0", "1"]
+
+    frame = pd.DataFrame(Y_TINY, columns=["rock", "piano"])
+    assert check_tagging_targets(frame, S_TINY)[2] == ["rock", "piano"]
+    named = check_tagging_targets(frame, S_TINY, tag_names=["a", "b"])[2]
+    assert named == ["a", "b"]
+
+    as_list = [np.column_stack([1 - S_TINY[:, j], S_TINY[:, j]]) for j in range(2)]
+    np.testing.assert_array_equal(check_tagging_targets(Y_TINY, as_list)[1], S_TINY)
+
+    labels = np.array(["rock", "jazz", "rock", "jazz"])
+    Y, _, names = check_tagging_targets(labels, S_TINY)
+    assert names == ["jazz", "rock"]
+    np.testing.assert_array_equal(Y[:, 1], labels == "rock")
+    Y, _, names = check_tagging_targets(labels, S_TINY, labels=["rock", "jazz"])
+    assert names == ["rock", "jazz"]
+    np.testing.assert_array_equal(Y[:, 0], labels == "rock")
+
+
+def test_check_tagging_targets_errors():
+    with pytest.raises(ValueError, match="tag_names has 3 names but there are 2"):
+        check_tagging_targets(Y_TINY, S_TINY, tag_names=["a", "b", "c"])
+    with pytest.raises(ValueError, match=r"\['a'\] appear twice or more"):
+        check_tagging_targets(Y_TINY, S_TINY, tag_names=["a", "a"])
+    with pytest.raises(ValueError, match="binary indicator matrix"):
+        check_tagging_targets(Y_TINY * 2, S_TINY)
+    with pytest.raises(ValueError, match="y_true has 3 samples but y_score has 4"):
+        check_tagging_targets(Y_TINY[:3], S_TINY)
+
+
+def test_auc_per_tag_is_the_per_tag_metric_without_warnings(tagging_data):
+    Y, S = tagging_data
+    Y = Y.copy()
+    Y[:, 1] = 0  # ROC and PR undefined
+    Y[:, 2] = 1  # ROC undefined
+    Yb, Sf, _ = check_tagging_targets(Y, S)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        roc = auc_per_tag(Yb, Sf)
+        pr = auc_per_tag(Yb, Sf, kind="pr")
+    with pytest.warns(UndefinedMetricWarning):
+        np.testing.assert_array_equal(roc, roc_auc_per_tag(Y, S))
+    with pytest.warns(UndefinedMetricWarning):
+        np.testing.assert_array_equal(pr, pr_auc_per_tag(Y, S))
+    assert np.isnan(roc[[1, 2]]).all() and not np.isnan(roc[[0, 3, 4, 5]]).any()
+    assert np.isnan(pr[1]) and pr[2] == 1.0
+    with pytest.raises(ValueError, match="kind must be 'roc' or 'pr'"):
+        auc_per_tag(Yb, Sf, kind="f1")
 
 
 # ---------------------------------------------------------------------------
