@@ -28,13 +28,13 @@ from threadpoolctl import threadpool_limits
 
 from sklearn_music import load_audio
 from sklearn_music.features import MelSpectrogram
-from sklearn_music.features._spectral import (
-    _BLOCK_FRAMES,
-    _banded_projection,
-    _frame_segments,
-    _log_clip,
-    _window,
-    _windowed_block,
+from sklearn_music.features._stft import (
+    BLOCK_FRAMES,
+    banded_projection,
+    frame_segments,
+    get_window,
+    log_stage,
+    windowed_block,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,7 +80,7 @@ def stage_breakdown(X: np.ndarray, mel: MelSpectrogram) -> dict[str, float]:
     """Time each stage of the CPU path, one clip after another on one thread.
 
     Calls the transform's own pieces in its order: frame the clip (views; only
-    the ends are padded), then per block of ``_BLOCK_FRAMES`` frames window,
+    the ends are padded), then per block of ``BLOCK_FRAMES`` frames window,
     rfft, square and mel-project into the output row, then the per-clip log
     stage in place. The real transform runs clips on
     ``torch.get_num_threads()`` threads at once (BLAS limited to one thread
@@ -88,25 +88,25 @@ def stage_breakdown(X: np.ndarray, mel: MelSpectrogram) -> dict[str, float]:
     """
     import scipy.fft
 
-    p = mel.resolved_params()
-    n_fft, hop = p["n_fft"], p["hop_length"]
-    window = _window(p["window"], n_fft, p["win_length"])
-    project = _banded_projection(np.repeat(mel.mel_filterbank().T, 2, axis=0))
+    p = mel._resolve()
+    n_fft, hop = p.n_fft, p.hop_length
+    window = get_window(p.window, n_fft, p.win_length)
+    project = banded_projection(np.repeat(mel.mel_filterbank().T, 2, axis=0))
     names = ["frame (pad ends)", "window frames", "rfft (pocketfft)", "power",
              "mel (banded)", "log (dB)"]  # fmt: skip
     stages = dict.fromkeys(names, 0.0)
-    buffer = np.empty((_BLOCK_FRAMES, n_fft), np.float32)
-    out = np.empty((X.shape[0], p["n_mels"], 1 + X.shape[1] // hop), np.float32)
+    buffer = np.empty((BLOCK_FRAMES, n_fft), np.float32)
+    out = np.empty((X.shape[0], p.n_bins, p.n_frames(X.shape[1])), np.float32)
     clock = time.perf_counter
     with threadpool_limits(1, user_api="blas"):
         for row, y in zip(out, X, strict=True):
             t = clock()
-            n, segments = _frame_segments(y, n_fft, hop, n_fft // 2, p["pad_mode"])
+            n, segments = frame_segments(y, n_fft, hop, p.margin, p.pad_mode)
             stages["frame (pad ends)"] += clock() - t
-            for start in range(0, n, _BLOCK_FRAMES):
-                stop = min(start + _BLOCK_FRAMES, n)
+            for start in range(0, n, BLOCK_FRAMES):
+                stop = min(start + BLOCK_FRAMES, n)
                 t0 = clock()
-                w = _windowed_block(segments, start, stop, window, buffer)
+                w = windowed_block(segments, start, stop, window, buffer)
                 t1 = clock()
                 spec = scipy.fft.rfft(w, axis=-1, overwrite_x=True)
                 t2 = clock()
@@ -119,7 +119,7 @@ def stage_breakdown(X: np.ndarray, mel: MelSpectrogram) -> dict[str, float]:
                 for key, dt in zip(names[1:5], steps, strict=True):
                     stages[key] += float(dt)
             t = clock()
-            _log_clip(row, log="db", ref=1.0, amin=1e-10, top_db=80.0, log_gain=1.0)
+            log_stage(row, p.log)
             stages["log (dB)"] += clock() - t
     return stages
 

@@ -5,14 +5,10 @@ turn audio into ``(n_clips, n_bins, n_frames)`` time-frequency arrays;
 :class:`HandcraftedFeatures` turns it into one feature vector per clip.
 """
 
+from ._cqt import CQTSpectrogram
 from ._handcrafted import HandcraftedFeatures
-from ._spectral import (
-    PRESETS,
-    CQTSpectrogram,
-    MelSpectrogram,
-    STFTSpectrogram,
-    frame_lengths,
-)
+from ._presets import PRESETS
+from ._spectral import MelSpectrogram, STFTSpectrogram, frame_lengths
 
 __all__ = [
     "PRESETS",

@@ -8,7 +8,8 @@ Layout of ``cache_dir``::
         transform-<input key>.npy        a transform output (rows padded)
 
 The parameter key hashes the resolved front-end parameters, ``duration``, the
-transformer class and the versions of sklearn-music and librosa; the content
+transformer class and the versions of sklearn-music and librosa (with
+:func:`~sklearn_music.utils.hash_values`); the content
 key hashes the bytes of the audio file (BLAKE2b), so a renamed or copied file
 still hits and an edited one misses, whatever its modification time. The input
 key hashes the content keys (or, for in-memory clips, their samples) in order
@@ -16,37 +17,29 @@ and the fill value. Every file is written to a temporary file and renamed into
 place, so an interrupted run leaves no partial entry; an entry that is
 unreadable or has the wrong size anyway (a truncated copy, a full disk) is
 deleted and recomputed.
+
+The transformer is seen only through its :class:`~._base.SpectrogramPlan`
+for one ``transform`` call: its ``identity``, ``n_bins``, ``fill``,
+``fixed_frames``, ``batch_size`` and ``n_jobs``, ``clip_frames(n_samples)``,
+``compute(indices)`` and ``progress(total)``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 
 import numpy as np
 
-from ..utils import atomic_write, digest_array, digest_file
+from ..utils import atomic_write, digest_array, digest_file, hash_values
 
 __all__ = ["SpectrogramCache", "cached_transform"]
 
 
-def _jsonable(value):
-    """JSON stand-in for parameter values that json cannot encode."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return {"array": digest_array(value)}
-    if callable(value):
-        return (
-            f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', '')}"
-        )
-    return repr(value)
-
-
-def parameter_key(transformer, params: dict) -> str:
+def parameter_key(identity: dict) -> str:
     """Hash of everything that determines a clip's spectrogram.
 
+    ``identity`` is the plan's (transformer class, resolved parameters,
+    ``duration``); the versions of sklearn-music and librosa are added.
     Device, batch size and thread counts only change rounding or speed, and
     ``fill_value`` only the padding of the output, so they are left out.
     """
@@ -54,15 +47,8 @@ def parameter_key(transformer, params: dict) -> str:
 
     from .. import __version__
 
-    identity = {
-        "transformer": type(transformer).__qualname__,
-        "params": params,
-        "duration": transformer.duration,
-        "sklearn_music": __version__,
-        "librosa": librosa.__version__,
-    }
-    text = json.dumps(identity, sort_keys=True, default=_jsonable)
-    return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+    versions = {"sklearn_music": __version__, "librosa": librosa.__version__}
+    return hash_values({**identity, **versions}, size=10)
 
 
 def _read_npy_header(f):
@@ -90,20 +76,14 @@ class SpectrogramCache:
     cache_dir : str or path-like
         Root directory; the entries go to a sub-folder named after the
         configuration.
-    transformer : _SpectrogramTransformer
-        The transformer whose outputs are cached.
-    params : dict
-        Its resolved parameters.
-    n_bins : int
-        Bins of every spectrogram.
+    plan : SpectrogramPlan
+        The ``transform`` call whose clips are cached.
     """
 
-    def __init__(self, cache_dir, transformer, params: dict, n_bins: int):
-        key = parameter_key(transformer, params)
-        self.directory = os.path.join(
-            os.fspath(cache_dir), f"{type(transformer).__name__}-{key}"
-        )
-        self.n_bins = n_bins
+    def __init__(self, cache_dir, plan):
+        key = parameter_key(plan.identity)
+        self.directory = os.path.join(os.fspath(cache_dir), f"{plan.name}-{key}")
+        self.n_bins = plan.n_bins
         os.makedirs(self.directory, exist_ok=True)
 
     def path(self, key: str) -> str:
@@ -190,23 +170,55 @@ def _open_output(path: str, shape: tuple) -> np.memmap | None:
     return out
 
 
-def cached_transform(transformer, source, p: dict, n_bins: int, fixed_frames, fill):
+def _known_frames(cache: SpectrogramCache, plan, keys, on_disk) -> np.ndarray:
+    """Frames of each item known without computing it, -1 where unknown:
+    valid cache entries of files, and in-memory clips from their length."""
+    frames = np.full(len(keys), -1, dtype=np.int64)
+    for i, item in enumerate(plan.source.items):
+        if on_disk[i]:
+            frames[i] = cache.n_frames(keys[i]) or -1
+        else:
+            frames[i] = plan.clip_frames(item.size)
+    return frames
+
+
+def _write_output(f, plan, shape: tuple, load, compute) -> None:
+    """Write the ``.npy`` output of ``shape`` to ``f``, ``batch_size`` rows at
+    a time: each clip from ``load(i)`` (a cache entry or None) or, for the
+    rest of a batch, ``compute(indices)``."""
+    n, n_bins, n_frames = shape
+    header = {
+        "descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)),
+        "fortran_order": False,
+        "shape": shape,
+    }
+    np.lib.format.write_array_header_1_0(f, header)
+    with plan.progress(n) as bar:
+        for start in range(0, n, plan.batch_size):
+            idx = range(start, min(start + plan.batch_size, n))
+            block = np.empty((len(idx), n_bins, n_frames), dtype=np.float32)
+            specs = {i: load(i) for i in idx}
+            todo = [i for i in idx if specs[i] is None]
+            if todo:
+                specs.update(zip(todo, compute(todo), strict=True))
+            for row, i in zip(block, idx, strict=True):
+                width = min(specs[i].shape[1], n_frames)
+                row[:, :width] = specs[i][:, :width]
+                row[:, width:] = plan.fill
+            f.write(block.data)
+            bar.update(len(idx))
+
+
+def cached_transform(cache_dir, plan) -> np.memmap:
     """``transform`` of a spectrogram transformer with ``cache_dir`` set.
 
     Parameters
     ----------
-    transformer : _SpectrogramTransformer
-        Provides ``cache_dir``, ``batch_size``, ``n_jobs`` and the computation.
-    source : AudioSource
-        The checked input.
-    p : dict
-        Resolved parameters.
-    n_bins : int
-        Bins per frame.
-    fixed_frames : int or None
-        Frames of every row when ``duration`` is set.
-    fill : float
-        Value of padding frames.
+    cache_dir : str or path-like
+        Root directory of the cache.
+    plan : SpectrogramPlan
+        The ``transform`` call: checked input, resolved parameters, and how
+        to compute the spectrograms of some of its items.
 
     Returns
     -------
@@ -214,77 +226,40 @@ def cached_transform(transformer, source, p: dict, n_bins: int, fixed_frames, fi
     """
     from .._io import _is_path
 
-    cache = SpectrogramCache(transformer.cache_dir, transformer, p, n_bins)
-    n = len(source)
-    keys = _item_keys(source, transformer.n_jobs)
-    digest = hashlib.blake2b(f"{fill!r}\n".encode(), digest_size=16)
-    digest.update("\n".join(keys).encode())
-    out_path = os.path.join(cache.directory, f"transform-{digest.hexdigest()}.npy")
-    done = _open_output(out_path, (n, n_bins))
+    cache = SpectrogramCache(cache_dir, plan)
+    items = plan.source.items
+    n = len(items)
+    keys = _item_keys(plan.source, plan.n_jobs)
+    digest = hash_values({"fill": plan.fill, "items": keys}, size=16)
+    out_path = os.path.join(cache.directory, f"transform-{digest}.npy")
+    done = _open_output(out_path, (n, plan.n_bins))
     if done is not None:
         return done
 
-    on_disk = [_is_path(item) for item in source.items]
-    frames = np.full(n, -1, dtype=np.int64)  # -1: to compute
-    for i, item in enumerate(source.items):
-        if on_disk[i]:
-            frames[i] = cache.n_frames(keys[i]) or -1
-        else:
-            n_samples = item.size
-            if transformer.duration is not None:
-                n_samples = min(n_samples, transformer._duration_samples())
-            frames[i] = transformer._frames_for(n_samples, p)
+    on_disk = [_is_path(item) for item in items]
+    frames = _known_frames(cache, plan, keys, on_disk)
 
     def compute(indices):
         """Decode and compute ``indices``, storing the entries of files."""
-        sub = source.subset(indices)
-        specs = []
-        for idx, clips in sub.iter_batches(
-            transformer.batch_size, n_jobs=transformer.n_jobs
-        ):
-            specs.extend(transformer._clip_spectra(sub, idx, clips, p))
+        specs = plan.compute(indices)
         for i, S in zip(indices, specs, strict=True):
             if on_disk[i]:
                 cache.store(keys[i], S)
             frames[i] = S.shape[1]
         return specs
 
-    if fixed_frames is None:  # the output width needs every file's length first
+    def load(i):
+        return cache.load(keys[i]) if on_disk[i] and frames[i] >= 0 else None
+
+    n_frames = plan.fixed_frames
+    if n_frames is None:  # the output width needs every file's length first
         missing = np.flatnonzero(frames < 0).tolist()
-        with transformer._progress(len(missing)) as bar:
-            for start in range(0, len(missing), transformer.batch_size):
-                part = missing[start : start + transformer.batch_size]
+        with plan.progress(len(missing)) as bar:
+            for start in range(0, len(missing), plan.batch_size):
+                part = missing[start : start + plan.batch_size]
                 compute(part)
                 bar.update(len(part))
-    n_frames = fixed_frames if fixed_frames is not None else int(frames.max())
-    shape = (n, n_bins, n_frames)
-
-    def write(f):
-        header = {
-            "descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)),
-            "fortran_order": False,
-            "shape": shape,
-        }
-        np.lib.format.write_array_header_1_0(f, header)
-        with transformer._progress(n) as bar:
-            for start in range(0, n, transformer.batch_size):
-                idx = range(start, min(start + transformer.batch_size, n))
-                block = np.empty((len(idx), n_bins, n_frames), dtype=np.float32)
-                specs, todo = {}, []
-                for i in idx:
-                    S = cache.load(keys[i]) if on_disk[i] and frames[i] >= 0 else None
-                    if S is None:
-                        todo.append(i)
-                    else:
-                        specs[i] = S
-                if todo:
-                    specs.update(zip(todo, compute(todo), strict=True))
-                for row, i in zip(block, idx, strict=True):
-                    width = min(specs[i].shape[1], n_frames)
-                    row[:, :width] = specs[i][:, :width]
-                    row[:, width:] = fill
-                f.write(block.data)
-                bar.update(len(idx))
-
-    atomic_write(out_path, write)
+        n_frames = int(frames.max())
+    shape = (n, plan.n_bins, n_frames)
+    atomic_write(out_path, lambda f: _write_output(f, plan, shape, load, compute))
     return np.lib.format.open_memmap(out_path, mode="r")

@@ -8,99 +8,24 @@ processed in parallel with joblib processes.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from numbers import Integral, Real
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
-from scipy.fft import dct, irfft, next_fast_len, rfft
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._io import AudioSource
 from ._base import AudioTransformerMixin
+from ._extended import N_MFCC_EXTENDED, extended, extended_names
+from ._tzanetakis import tzanetakis, tzanetakis_names
 
 __all__ = ["HandcraftedFeatures"]
-
-#: Pitch-class names, index 0 = C.
-_PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
 _SET_DEFAULTS = {
     "tzanetakis": dict(n_fft=512, hop_length=256, n_mels=40),
     "extended": dict(n_fft=2048, hop_length=512, n_mels=128),
 }
-
-# Frames analysed at once; bounds the temporary spectrogram memory.
-_BLOCK = 1024
-
-# Timbral texture (Tzanetakis set).
-_ROLL_PERCENT = 0.85
-_TIMBRE_MFCC = (1, 2, 3, 4, 5)  # DCT coefficients kept; c0 (loudness) excluded
-_TIMBRE_FEATURES = (
-    "centroid",
-    "rolloff",
-    "flux",
-    "zcr",
-    *(f"mfcc_{k:02d}" for k in _TIMBRE_MFCC),
-)
-
-# Beat histogram.
-_BPM_MIN, _BPM_MAX = 40, 200
-_ONSET_SMOOTHING = 0.05  # seconds (Hann) applied to the onset envelope
-_BEAT_WINDOW = 6.0  # seconds of onset envelope per autocorrelation
-_BEAT_PEAKS = 3  # autocorrelation peaks added to the histogram per window
-
-# Pitch histogram (MIDI notes C2..C7; harmonic summation over 5 partials).
-_MIDI_LO, _MIDI_HI = 36, 96
-_HARMONIC_OFFSETS = np.array([0, 12, 19, 24, 28])  # round(12 * log2(h)), h = 1..5
-_HARMONIC_WEIGHTS = 0.8 ** np.arange(5)
-_PITCH_GATE = 0.1  # a candidate's own band must reach 10 % (-20 dB) of the peak
-_PITCH_PEAKS = 3  # pitches added to the histogram per frame
-
-# Extended set.
-_N_MFCC_EXTENDED = 20
-_CQT_FMIN = 32.703195662574764  # C1
-_CQT_OCTAVES = 7
-_TONNETZ = ("fifth_x", "fifth_y", "minor_x", "minor_y", "major_x", "major_y")
-_STATS = ("mean", "std", "min", "max", "median", "skew", "kurtosis")
-
-
-def _tzanetakis_names() -> list[str]:
-    names = []
-    for feature in _TIMBRE_FEATURES:
-        names += [f"timbre_{feature}_mean", f"timbre_{feature}_var"]
-    names.append("timbre_low_energy")
-    names += [
-        "rhythm_amp_peak1",
-        "rhythm_amp_peak2",
-        "rhythm_ratio_peak2_peak1",
-        "rhythm_bpm_peak1",
-        "rhythm_bpm_peak2",
-        "rhythm_sum",
-        "pitch_folded_amp_peak1",
-        "pitch_unfolded_midi_peak1",
-        "pitch_folded_class_peak1",
-        "pitch_folded_interval_peak1_peak2",
-        "pitch_sum",
-    ]
-    return names
-
-
-def _extended_rows() -> list[str]:
-    """Names of the 74 frame-level features of the extended set, in order."""
-    rows = [f"mfcc_{k:02d}" for k in range(_N_MFCC_EXTENDED)]
-    for kind in ("stft", "cqt", "cens"):
-        rows += [f"chroma_{kind}_{pc}" for pc in _PITCH_CLASSES]
-    rows += [f"tonnetz_{name}" for name in _TONNETZ]
-    rows += [f"spectral_contrast_{k:02d}" for k in range(7)]
-    rows += ["rms", "zcr", "spectral_centroid", "spectral_bandwidth"]
-    rows += ["spectral_rolloff"]
-    return rows
-
-
-def _extended_names() -> list[str]:
-    return [f"{row}_{stat}" for row in _extended_rows() for stat in _STATS]
 
 
 @dataclass(frozen=True)
@@ -113,390 +38,6 @@ class _Analysis:
     hop_length: int
     n_mels: int
     texture_window: float
-
-
-# ---------------------------------------------------------------------------
-# Frame-level helpers
-# ---------------------------------------------------------------------------
-
-
-def _read_only(a: np.ndarray) -> np.ndarray:
-    a.flags.writeable = False  # cached arrays are shared between calls
-    return a
-
-
-@lru_cache(maxsize=8)
-def _hann(n: int) -> np.ndarray:
-    """Periodic Hann window (the STFT window of librosa and torch)."""
-    return _read_only(0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n) / n))
-
-
-@lru_cache(maxsize=8)
-def _mel_basis(sr: int, n_fft: int, n_mels: int) -> np.ndarray:
-    import librosa
-
-    basis = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, dtype=np.float64)
-    return _read_only(basis)
-
-
-def _frames(y: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
-    """Centred frames ``(n_frames, n_fft)``, a view of the zero-padded clip.
-
-    The clip is padded with ``n_fft // 2`` zeros on each side (librosa's
-    ``center=True`` with zero padding), so frame ``t`` is centred on sample
-    ``t * hop`` and any clip of one sample or more gives ``1 + len(y) // hop``
-    frames: clips shorter than ``n_fft`` are simply zero-padded.
-    """
-    pad = n_fft // 2
-    return sliding_window_view(np.pad(y, pad), n_fft)[::hop]
-
-
-def _magnitude_blocks(frames: np.ndarray, n_fft: int):
-    """Yield ``(start, raw frames, |rfft(window * frames)|)`` in blocks of frames."""
-    window = _hann(n_fft)
-    for start in range(0, len(frames), _BLOCK):
-        raw = frames[start : start + _BLOCK]
-        yield start, raw, np.abs(rfft(raw * window, axis=1))
-
-
-def _zcr_rms(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Zero-crossing rate and RMS of raw (unwindowed) frames."""
-    signs = np.signbit(raw)
-    zcr = np.count_nonzero(signs[:, 1:] != signs[:, :-1], axis=1) / raw.shape[1]
-    rms = np.sqrt(np.einsum("ij,ij->i", raw, raw) / raw.shape[1])
-    return zcr, rms
-
-
-def _power_to_db(S: np.ndarray, top_db: float = 80.0) -> np.ndarray:
-    """``librosa.power_to_db(S, ref=1.0, amin=1e-10, top_db=80)`` for one clip."""
-    S_db = 10.0 * np.log10(np.maximum(S, 1e-10))
-    return np.maximum(S_db, S_db.max() - top_db)
-
-
-def _safe_divide(a, b):
-    """``a / b`` with 0 where ``b`` is 0 (silent frames)."""
-    a, b = np.broadcast_arrays(np.asarray(a, dtype=np.float64), b)
-    return np.divide(a, b, out=np.zeros(a.shape), where=b > 0)
-
-
-def _texture_stats(F: np.ndarray, n_window: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mean over texture windows of each window's mean and variance.
-
-    ``F`` is ``(n_features, n_frames)``. Texture windows are ``n_window``
-    consecutive frames, sliding by one frame (a single window of all frames
-    when the clip is shorter).
-    """
-    n_frames = F.shape[1]
-    W = min(n_window, n_frames)
-    centre = F.mean(axis=1, keepdims=True)
-    Fc = F - centre  # centring keeps the running sums well conditioned
-    zeros = np.zeros((F.shape[0], 1))
-    c1 = np.concatenate([zeros, np.cumsum(Fc, axis=1)], axis=1)
-    c2 = np.concatenate([zeros, np.cumsum(Fc * Fc, axis=1)], axis=1)
-    mean = (c1[:, W:] - c1[:, :-W]) / W
-    var = np.maximum((c2[:, W:] - c2[:, :-W]) / W - mean * mean, 0.0)
-    return mean.mean(axis=1) + centre[:, 0], var.mean(axis=1)
-
-
-def _low_energy(rms: np.ndarray, n_window: int) -> float:
-    """Mean over texture windows of the fraction of frames below the window's
-    mean RMS."""
-    W = min(n_window, rms.size)
-    windows = sliding_window_view(rms, W)
-    # the relative margin keeps frames of a steady signal, equal up to
-    # rounding, from counting as "below"
-    below = windows < (1.0 - 1e-9) * windows.mean(axis=1, keepdims=True)
-    return float(below.mean())
-
-
-def _summarise(F: np.ndarray) -> np.ndarray:
-    """Seven statistics of each row of ``F`` over frames, row-major.
-
-    Skewness and excess kurtosis are the biased moment ratios (as
-    :func:`scipy.stats.skew` and :func:`scipy.stats.kurtosis`); rows without
-    variation, where they are undefined, get 0.
-    """
-    mean = F.mean(axis=1)
-    c = F - mean[:, None]
-    m2 = np.mean(c * c, axis=1)
-    m3 = np.mean(c**3, axis=1)
-    m4 = np.mean(c**4, axis=1)
-    scale = np.abs(F).max(axis=1)
-    varies = m2 > (1e-12 * scale) ** 2
-    m2_safe = np.where(varies, m2, 1.0)
-    skew = np.where(varies, m3 / m2_safe**1.5, 0.0)
-    kurt = np.where(varies, m4 / m2_safe**2 - 3.0, 0.0)
-    stats = [mean, np.sqrt(m2), F.min(axis=1), F.max(axis=1), np.median(F, axis=1)]
-    return np.stack([*stats, skew, kurt], axis=1).ravel()
-
-
-# ---------------------------------------------------------------------------
-# Tzanetakis & Cook (2002)
-# ---------------------------------------------------------------------------
-
-
-def _timbre_frames(y: np.ndarray, a: _Analysis):
-    """Frame-level timbral features, RMS and the mel spectrogram in dB."""
-    frames = _frames(y, a.n_fft, a.hop_length)
-    n_frames = len(frames)
-    freqs = np.fft.rfftfreq(a.n_fft, 1.0 / a.sr)
-    basis = _mel_basis(a.sr, a.n_fft, a.n_mels)
-    feats = np.empty((4, n_frames))  # centroid, rolloff, flux, zcr
-    rms = np.empty(n_frames)
-    mel = np.empty((n_frames, a.n_mels))
-    previous = None
-    for start, raw, mag in _magnitude_blocks(frames, a.n_fft):
-        stop = start + len(raw)
-        total = mag.sum(axis=1)
-        feats[0, start:stop] = _safe_divide(mag @ freqs, total)
-        cum = np.cumsum(mag, axis=1)
-        feats[1, start:stop] = freqs[np.argmax(cum >= _ROLL_PERCENT * cum[:, -1:], 1)]
-        unit = _safe_divide(mag, np.linalg.norm(mag, axis=1, keepdims=True))
-        if previous is None:
-            previous = unit[:1]
-        feats[2, start:stop] = np.sum(
-            np.diff(np.concatenate([previous, unit]), axis=0) ** 2, axis=1
-        )
-        previous = unit[-1:]
-        feats[3, start:stop], rms[start:stop] = _zcr_rms(raw)
-        mel[start:stop] = (mag * mag) @ basis.T
-    return feats, rms, _power_to_db(mel)
-
-
-def _beat_features(onset: np.ndarray, fps: float) -> np.ndarray:
-    """The six beat-histogram features of an onset-strength envelope."""
-    hist = np.zeros(_BPM_MAX - _BPM_MIN + 1)
-    lag_lo, lag_hi = 60.0 * fps / _BPM_MAX, 60.0 * fps / _BPM_MIN
-    n_lags = int(np.ceil(lag_hi)) + 2
-    k = np.arange(max(1, int(np.floor(lag_lo))), n_lags - 1)
-    win = max(1, round(_BEAT_WINDOW * fps))
-    if onset.size <= win:
-        starts = [0]
-    else:
-        starts = range(0, onset.size - win + 1, max(1, win // 2))
-    for start in starts:
-        e = onset[start : start + win]
-        e = e - e.mean()
-        n = next_fast_len(2 * e.size)
-        spec = rfft(e, n)
-        r = irfft(spec.real**2 + spec.imag**2, n)[:n_lags]
-        if r[0] <= 1e-12 * max(1.0, float(np.abs(e).max()) ** 2):
-            continue  # flat envelope: no periodicity to measure
-        r = np.pad(r / r[0], (0, max(0, n_lags - r.size)))
-        left, mid, right = r[k - 1], r[k], r[k + 1]
-        is_peak = (mid > left) & (mid >= right) & (mid > 0)
-        if not is_peak.any():
-            continue
-        left, mid, right, lags = left[is_peak], mid[is_peak], right[is_peak], k[is_peak]
-        curve = left - 2.0 * mid + right  # <= 0 at a peak
-        delta = np.zeros_like(mid)  # parabolic interpolation of the peak
-        bent = curve < 0
-        delta[bent] = 0.5 * (left - right)[bent] / curve[bent]
-        amp = mid - 0.25 * (left - right) * delta
-        bpm = 60.0 * fps / (lags + delta)
-        keep = (bpm >= _BPM_MIN) & (bpm <= _BPM_MAX)
-        amp, bpm = amp[keep], bpm[keep]
-        top = np.argsort(-amp, kind="stable")[:_BEAT_PEAKS]
-        for a_, b_ in zip(amp[top], bpm[top], strict=True):
-            pos = b_ - _BPM_MIN
-            lo = min(int(pos), hist.size - 1)
-            frac = pos - lo
-            hist[lo] += a_ * (1.0 - frac)
-            if frac > 0:
-                hist[lo + 1] += a_ * frac
-    hist /= len(starts)
-    total = hist.sum()
-    if total <= 0:
-        return np.zeros(6)
-    h3 = np.convolve(hist, np.ones(3), mode="same")
-    padded = np.concatenate([[0.0], h3, [0.0]])
-    peaks = np.flatnonzero((h3 > padded[:-2]) & (h3 >= padded[2:]) & (h3 > 0))
-    peaks = peaks[np.argsort(-h3[peaks], kind="stable")]
-
-    def bpm_of(i):
-        j = np.arange(max(0, i - 1), min(hist.size, i + 2))
-        return _BPM_MIN + float(np.sum(j * hist[j]) / np.sum(hist[j]))
-
-    amp1, bpm1 = h3[peaks[0]] / total, bpm_of(peaks[0])
-    amp2, bpm2 = 0.0, 0.0
-    if peaks.size > 1:
-        amp2, bpm2 = h3[peaks[1]] / total, bpm_of(peaks[1])
-    return np.array([amp1, amp2, amp2 / amp1, bpm1, bpm2, total])
-
-
-def _pitch_n_fft(sr: int) -> int:
-    """FFT size of the pitch analysis: the power of two >= 0.25 s."""
-    return 1 << int(np.ceil(np.log2(max(2.0, 0.25 * sr))))
-
-
-@lru_cache(maxsize=8)
-def _semitone_bands(sr: int, n_fft: int) -> tuple[np.ndarray, int]:
-    """``reduceat`` start bins of the semitone bands ``_MIDI_LO .. _MIDI_HI + 28``
-    (those below Nyquist) and the bin where the last band ends."""
-    top = _MIDI_HI + int(_HARMONIC_OFFSETS[-1])
-    midi = np.arange(_MIDI_LO, top + 1)
-    df = sr / n_fft
-    starts = np.ceil(440.0 * 2 ** ((midi - 69.5) / 12) / df).astype(np.int64)
-    stop = min(n_fft // 2 + 1, int(np.ceil(440.0 * 2 ** ((top - 68.5) / 12) / df)))
-    return _read_only(starts[starts < stop]), stop
-
-
-def _pitch_features(y: np.ndarray, sr: int) -> np.ndarray:
-    """The five pitch-histogram features (FA0, UP0, FP0, IPO1, SUM)."""
-    n_fft = _pitch_n_fft(sr)
-    frames = _frames(y, n_fft, n_fft // 4)
-    starts, stop = _semitone_bands(sr, n_fft)
-    n_pitch = _MIDI_HI - _MIDI_LO + 1
-    bands = np.zeros((len(frames), n_pitch + int(_HARMONIC_OFFSETS[-1])))
-    if starts.size:
-        for start, raw, mag in _magnitude_blocks(frames, n_fft):
-            block = np.maximum.reduceat(mag[:, :stop], starts, axis=1)
-            bands[start : start + len(raw), : starts.size] = block
-    fund = bands[:, :n_pitch]
-    salience = sum(
-        w * bands[:, off : off + n_pitch]
-        for w, off in zip(_HARMONIC_WEIGHTS, _HARMONIC_OFFSETS, strict=True)
-    )
-    padded = np.pad(salience, ((0, 0), (1, 1)), constant_values=-1.0)
-    gate = fund >= _PITCH_GATE * bands.max(axis=1, keepdims=True)
-    candidate = (salience > padded[:, :-2]) & (salience >= padded[:, 2:])
-    candidate &= gate & (fund > 0)
-    score = np.where(candidate, salience, -np.inf)
-    n_pick = min(_PITCH_PEAKS, n_pitch)
-    picks = np.argpartition(-score, n_pick - 1, axis=1)[:, :n_pick]
-    rows = np.arange(len(frames))[:, None]
-    chosen = np.isfinite(score[rows, picks])
-    unfolded = np.bincount(
-        picks[chosen], weights=fund[rows, picks][chosen], minlength=n_pitch
-    )
-    total = fund.sum()
-    if total <= 0 or not unfolded.any():
-        return np.zeros(5)
-    unfolded /= total
-    folded = np.bincount((np.arange(n_pitch) + _MIDI_LO) % 12, weights=unfolded)
-    order = np.argsort(-folded, kind="stable")
-    interval = 0
-    if folded[order[1]] > 0:
-        interval = (7 * (order[1] - order[0])) % 12  # steps around the circle of fifths
-        interval = interval - 12 if interval > 6 else interval
-    return np.array(
-        [
-            folded[order[0]],
-            _MIDI_LO + np.argmax(unfolded),
-            order[0],
-            interval,
-            unfolded.sum(),
-        ],
-        dtype=np.float64,
-    )
-
-
-def _tzanetakis(y: np.ndarray, a: _Analysis) -> np.ndarray:
-    feats, rms, mel_db = _timbre_frames(y, a)
-    mfcc = dct(mel_db, type=2, norm="ortho", axis=1)[:, list(_TIMBRE_MFCC)]
-    texture = np.concatenate([feats, mfcc.T])
-    n_window = max(1, round(a.texture_window * a.sr / a.hop_length))
-    means, variances = _texture_stats(texture, n_window)
-    fps = a.sr / a.hop_length
-    onset = np.zeros(len(mel_db))
-    onset[1:] = np.maximum(np.diff(mel_db, axis=0), 0.0).mean(axis=1)
-    # ~50 ms Hann smoothing, so that onsets falling between frames still
-    # give one clear autocorrelation peak
-    half = round(_ONSET_SMOOTHING * fps / 2)
-    taps = np.hanning(2 * half + 3)[1:-1]
-    onset = np.convolve(onset, taps / taps.sum())[half : half + onset.size]
-    return np.concatenate(
-        [
-            np.stack([means, variances], axis=1).ravel(),
-            [_low_energy(rms, n_window)],
-            _beat_features(onset, fps),
-            _pitch_features(y, a.sr),
-        ]
-    )
-
-
-# ---------------------------------------------------------------------------
-# Extended set
-# ---------------------------------------------------------------------------
-
-
-def _estimate_tuning(S: np.ndarray, sr: int, n_fft: int) -> float:
-    import librosa
-
-    with warnings.catch_warnings():
-        # a clip without clear partials has no pitches to estimate tuning
-        # from; librosa then warns and returns 0.0 (A440), which we keep
-        warnings.filterwarnings("ignore", message=".*empty frequency set")
-        return float(librosa.estimate_tuning(S=S, sr=sr, n_fft=n_fft))
-
-
-def _cqt_min_samples(sr: int) -> int:
-    """Samples the CQT needs for its longest (C1) filter, with margin."""
-    q = 1.0 / (2 ** (1 / 12) - 1)
-    return 2 * int(np.ceil(q * sr / _CQT_FMIN))
-
-
-def _extended(y: np.ndarray, a: _Analysis) -> np.ndarray:
-    import librosa
-
-    sr, n_fft, hop = a.sr, a.n_fft, a.hop_length
-    frames = _frames(y, n_fft, hop)
-    basis = _mel_basis(sr, n_fft, a.n_mels)
-    blocks: dict[str, list[np.ndarray]] = {
-        name: [] for name in ("mel", "chroma_stft", "contrast", "rms", "zcr",
-                              "centroid", "bandwidth", "rolloff")
-    }  # fmt: skip
-    tuning = None
-    for _, raw, mag in _magnitude_blocks(frames, n_fft):
-        S = mag.T
-        if tuning is None:  # from the first block (up to ~24 s at the defaults)
-            tuning = _estimate_tuning(S, sr, n_fft)
-        power = S * S
-        spec = dict(S=S, sr=sr, n_fft=n_fft)
-        centroid = librosa.feature.spectral_centroid(**spec)
-        zcr, rms = _zcr_rms(raw)
-        blocks["mel"].append(basis @ power)
-        blocks["chroma_stft"].append(
-            librosa.feature.chroma_stft(S=power, sr=sr, n_fft=n_fft, tuning=tuning)
-        )
-        blocks["contrast"].append(librosa.feature.spectral_contrast(**spec))
-        blocks["rms"].append(rms[None])
-        blocks["zcr"].append(zcr[None])
-        blocks["centroid"].append(centroid)
-        blocks["bandwidth"].append(
-            librosa.feature.spectral_bandwidth(**spec, centroid=centroid)
-        )
-        blocks["rolloff"].append(
-            librosa.feature.spectral_rolloff(**spec, roll_percent=_ROLL_PERCENT)
-        )
-    f = {name: np.concatenate(parts, axis=1) for name, parts in blocks.items()}
-    mfcc = dct(_power_to_db(f["mel"]), type=2, norm="ortho", axis=0)
-    # zero-pad short clips so that even the C1 filter fits, then keep the
-    # frames of the clip itself
-    y_cqt = np.pad(y, (0, max(0, _cqt_min_samples(sr) - y.size)))
-    C = librosa.cqt(
-        y_cqt, sr=sr, hop_length=hop, fmin=_CQT_FMIN, n_bins=12 * _CQT_OCTAVES,
-        bins_per_octave=12, tuning=tuning,
-    )  # fmt: skip
-    C = np.abs(C)[:, : len(frames)]
-    chroma_kw = dict(C=C, sr=sr, bins_per_octave=12, n_octaves=_CQT_OCTAVES)
-    cens = librosa.feature.chroma_cens(**chroma_kw)
-    rows = np.concatenate(
-        [
-            mfcc[:_N_MFCC_EXTENDED],
-            f["chroma_stft"],
-            librosa.feature.chroma_cqt(**chroma_kw),
-            cens,
-            librosa.feature.tonnetz(chroma=cens),
-            f["contrast"],
-            f["rms"],
-            f["zcr"],
-            f["centroid"],
-            f["bandwidth"],
-            f["rolloff"],
-        ]
-    ).astype(np.float64, copy=False)
-    return _summarise(rows)
 
 
 # ---------------------------------------------------------------------------
@@ -518,9 +59,9 @@ def _clip_features(source: AudioSource, crop, a: _Analysis) -> np.ndarray:
     # each other and with the other workers (2x slower on 2 cores)
     with _threadpools().limit(limits=1, user_api="blas"):
         if a.feature_set == "tzanetakis":
-            out = _tzanetakis(y, a)
+            out = tzanetakis(y, a)
         else:
-            out = _extended(y, a)
+            out = extended(y, a)
     if not np.all(np.isfinite(out)):  # pragma: no cover - a bug if it happens
         raise RuntimeError(
             f"Non-finite features for {source.describe(0)}; please report this."
@@ -745,7 +286,7 @@ class HandcraftedFeatures(AudioTransformerMixin):
         n_fft = defaults["n_fft"] if self.n_fft is None else self.n_fft
         hop = defaults["hop_length"] if self.hop_length is None else self.hop_length
         n_mels = defaults["n_mels"] if self.n_mels is None else self.n_mels
-        n_mfcc = _N_MFCC_EXTENDED if self.feature_set == "extended" else 6
+        n_mfcc = N_MFCC_EXTENDED if self.feature_set == "extended" else 6
         if n_mels < n_mfcc:
             raise ValueError(
                 f"n_mels={n_mels} is too small: feature_set={self.feature_set!r} "
@@ -800,8 +341,8 @@ class HandcraftedFeatures(AudioTransformerMixin):
 
     def _names(self) -> list[str]:
         if self.feature_set == "extended":
-            return _extended_names()
-        return _tzanetakis_names()
+            return extended_names()
+        return tzanetakis_names()
 
     def get_feature_names_out(self, input_features=None):
         """Get the names of the output columns.

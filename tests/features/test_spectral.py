@@ -266,20 +266,23 @@ def test_bad_audio_is_reported_by_transformers():
         MelSpectrogram().fit_transform([np.ones(100), np.array([np.nan, 1.0])])
 
 
-@pytest.mark.parametrize("power", [2.0, 1.0, 1.5])
-def test_torch_path_equals_cpu_path(rng, monkeypatch, power):
-    """The CUDA code path (torch.stft + torch projection), run on the CPU."""
-    from sklearn_music.features import _spectral
+def _on_torch(transformer):
+    """``transformer`` set to run the torch (CUDA) code path on the CPU."""
+    transformer._backend = "torch"
+    return transformer
 
+
+@pytest.mark.parametrize("power", [2.0, 1.0, 1.5])
+def test_torch_path_equals_cpu_path(rng, power):
+    """The CUDA code path (torch.stft + torch projection), run on the CPU."""
     clips = [_music(rng, seconds=s) for s in (1.0, 2.5)]
     expected = [
         MelSpectrogram(power=power, n_mels=40).fit_transform(clips),
         STFTSpectrogram(power=power, n_fft=256).fit_transform(clips),
     ]
-    monkeypatch.setattr(_spectral, "_TORCH_PATH_ON_CPU", True)
     got = [
-        MelSpectrogram(power=power, n_mels=40).fit_transform(clips),
-        STFTSpectrogram(power=power, n_fft=256).fit_transform(clips),
+        _on_torch(MelSpectrogram(power=power, n_mels=40)).fit_transform(clips),
+        _on_torch(STFTSpectrogram(power=power, n_fft=256)).fit_transform(clips),
     ]
     for g, e in zip(got, expected, strict=True):
         np.testing.assert_array_equal(np.isnan(g), np.isnan(e))
@@ -307,14 +310,14 @@ def test_cuda_matches_cpu(rng):
 )  # fmt: skip
 def test_frames_of_unpadded_clip_equal_frames_of_padded_clip(pad_mode, n_fft, hop, n):
     """Only the ends are padded: every frame equals librosa-style full padding."""
-    from sklearn_music.features._spectral import _frame_segments
+    from sklearn_music.features._stft import frame_segments
 
     y = np.random.default_rng(n).standard_normal(n).astype(np.float32)
     margin = n_fft // 2
     full = np.lib.stride_tricks.sliding_window_view(
         np.pad(y, margin, mode=pad_mode), n_fft
     )[::hop]
-    n_frames, segments = _frame_segments(y, n_fft, hop, margin, pad_mode)
+    n_frames, segments = frame_segments(y, n_fft, hop, margin, pad_mode)
     assert n_frames == full.shape[0]
     got = np.concatenate([view for _, _, view in segments])
     assert [s[0] for s in segments] == sorted(s[0] for s in segments)
