@@ -31,6 +31,7 @@ import os
 import numpy as np
 
 from ..utils import atomic_write, digest_array, digest_file, hash_values
+from ..utils._paths import is_path
 
 __all__ = ["SpectrogramCache", "cached_transform"]
 
@@ -142,10 +143,8 @@ def _item_keys(source, n_jobs) -> list[str]:
     """Content hash of every item: file bytes for paths, samples for arrays."""
     from joblib import Parallel, delayed
 
-    from .._io import _is_path
-
     def key(item):
-        return digest_file(item) if _is_path(item) else digest_array(item)
+        return digest_file(item) if is_path(item) else digest_array(item)
 
     if n_jobs in (None, 1) or not source.has_paths:
         return [key(item) for item in source.items]
@@ -224,8 +223,6 @@ def cached_transform(cache_dir, plan) -> np.memmap:
     -------
     S : numpy.memmap of shape (n_clips, n_bins, n_frames), float32, read-only
     """
-    from .._io import _is_path
-
     cache = SpectrogramCache(cache_dir, plan)
     items = plan.source.items
     n = len(items)
@@ -236,7 +233,7 @@ def cached_transform(cache_dir, plan) -> np.memmap:
     if done is not None:
         return done
 
-    on_disk = [_is_path(item) for item in items]
+    on_disk = [is_path(item) for item in items]
     frames = _known_frames(cache, plan, keys, on_disk)
 
     def compute(indices):
