@@ -209,11 +209,12 @@ def test_training_curves_from_estimator(fitted_pipeline):
     best = [row["epoch"] for row in history if row["valid_loss_best"]][-1]
     assert display.best_epoch == best
     assert display.best_lines_[0].get_xdata()[0] == best
-    # scores logged by the estimator (if any) get a panel; the learning rate
-    # did not change, so it gets none
+    # the classifier logs its validation accuracy, which gets a panel; the
+    # learning rate did not change, so it gets none
     scores = [k for k in history[-1] if k in ("valid_acc", "train_acc")]
-    assert sorted(display.scores) == sorted(scores)
-    assert list(display.axes_) == ["loss", "score"] if scores else ["loss"]
+    assert scores == ["valid_acc"]
+    assert sorted(display.scores) == scores
+    assert list(display.axes_) == ["loss", "score"]
     for key in scores:
         np.testing.assert_allclose(display.lines_[key].get_ydata(), history[:, key])
     assert display.ax_.get_title() == "CRNNClassifier"
@@ -289,6 +290,7 @@ def test_training_curves_without_validation():
     display = TrainingCurveDisplay.from_history(rows)
     assert display.valid_loss is None and display.best_epoch is None
     assert list(display.lines_) == ["train_loss"]
+    assert list(display.axes_) == ["loss"]  # no score, no learning rate: one panel
 
 
 def test_training_curves_errors():
@@ -298,8 +300,8 @@ def test_training_curves_errors():
         TrainingCurveDisplay.from_history([])
     with pytest.raises(ValueError, match="one dict per epoch"):
         TrainingCurveDisplay.from_history([1.0, 0.5])
+    _, axes = plt.subplots(1, 2)
     with pytest.raises(ValueError, match="3 panel"):
-        _, axes = plt.subplots(1, 2)
         TrainingCurveDisplay.from_history(_history(), ax=axes)
     with pytest.raises(ValueError, match="no learning rate"):
         TrainingCurveDisplay.from_history([{"epoch": 1, "train_loss": 1.0}], lr=True)
