@@ -38,39 +38,8 @@ class _Retrieval:
     def __init__(self, labels, neighbor_indices, k, query_labels, *, single_label):
         self.items = _check_labels(labels, "labels", single_label=single_label)
         self.multilabel = self.items.ndim == 2
-        n_items = self.items.shape[0]
-
-        nbr = np.asarray(neighbor_indices)
-        if nbr.ndim != 2:
-            raise ValueError(
-                "neighbor_indices must be a 2-D array (n_queries, n_neighbors), "
-                f"as returned by kneighbors; got shape {nbr.shape}."
-            )
-        if nbr.dtype.kind not in "iu":
-            raise ValueError(
-                f"neighbor_indices must hold integer indices; got dtype {nbr.dtype}."
-            )
-        n_queries, n_neighbors = nbr.shape
-        if n_queries == 0 or n_neighbors == 0:
-            raise ValueError(
-                "neighbor_indices needs at least one query and one neighbour; "
-                f"got shape {nbr.shape}."
-            )
-        bad = (nbr < 0) | (nbr >= n_items)
-        if bad.any():
-            q, j = np.argwhere(bad)[0]
-            raise ValueError(
-                f"neighbor_indices[{q}, {j}] = {nbr[q, j]} is not an index of "
-                f"labels, which has {n_items} items (valid: 0 to {n_items - 1})."
-            )
-        ordered = np.sort(nbr, axis=1)
-        repeated = ordered[:, 1:] == ordered[:, :-1]
-        if repeated.any():
-            q, j = np.argwhere(repeated)[0]
-            raise ValueError(
-                f"neighbor_indices[{q}] lists item {ordered[q, j]} more than "
-                "once; a ranked list holds each item at most once."
-            )
+        nbr = _check_neighbors(neighbor_indices, self.items.shape[0])
+        n_neighbors = nbr.shape[1]
         if k is None:
             k = n_neighbors
         elif k > n_neighbors:
@@ -80,47 +49,31 @@ class _Retrieval:
             )
         self.k = k
         self.neighbors = nbr[:, :k]
-
         self.self_queries = query_labels is None
         if self.self_queries:
-            if n_queries != n_items:
-                raise ValueError(
-                    f"neighbor_indices has {n_queries} rows but labels has "
-                    f"{n_items} items. With query_labels=None the queries are "
-                    "the catalogue items themselves, one row per item (as from "
-                    "kneighbors(X=None)); pass query_labels for other queries."
-                )
-            is_self = nbr == np.arange(n_queries)[:, None]
-            if is_self.any():
-                q = np.flatnonzero(is_self.any(axis=1))[0]
-                raise ValueError(
-                    f"neighbor_indices[{q}] contains {q}, the query itself. "
-                    "With query_labels=None the queries are the catalogue "
-                    "items, which must not retrieve themselves: use "
-                    "kneighbors(X=None) (which leaves each item out of its own "
-                    "list), or pass query_labels when the queries are other "
-                    "clips."
-                )
+            _check_self_queries(nbr, self.items.shape[0])
             self.queries = self.items
         else:
-            queries = _check_labels(
-                query_labels, "query_labels", single_label=single_label
+            self.queries = self._check_queries(query_labels, nbr.shape[0], single_label)
+
+    def _check_queries(self, query_labels, n_queries: int, single_label: bool):
+        """``query_labels`` checked against the catalogue's ``labels``."""
+        queries = _check_labels(query_labels, "query_labels", single_label=single_label)
+        expected = (n_queries, *self.items.shape[1:])
+        if queries.shape != expected:
+            raise ValueError(
+                "query_labels must hold one label (or indicator row) per "
+                f"row of neighbor_indices, of the same kind as labels: "
+                f"expected shape {expected}, got {queries.shape}."
             )
-            expected = (n_queries, *self.items.shape[1:])
-            if queries.shape != expected:
-                raise ValueError(
-                    "query_labels must hold one label (or indicator row) per "
-                    f"row of neighbor_indices, of the same kind as labels: "
-                    f"expected shape {expected}, got {queries.shape}."
-                )
-            kinds = {_kind(self.items), _kind(queries)}
-            if kinds == {"text", "number"}:
-                raise ValueError(
-                    "labels and query_labels must be labels of the same type; "
-                    f"got dtypes {self.items.dtype} and {queries.dtype}, which "
-                    "never compare equal."
-                )
-            self.queries = queries
+        kinds = {_kind(self.items), _kind(queries)}
+        if kinds == {"text", "number"}:
+            raise ValueError(
+                "labels and query_labels must be labels of the same type; "
+                f"got dtypes {self.items.dtype} and {queries.dtype}, which "
+                "never compare equal."
+            )
+        return queries
 
     def relevance(self) -> np.ndarray:
         """``(n_queries, k)`` bool: neighbour ``j`` of query ``q`` shares its
@@ -159,6 +112,65 @@ class _Retrieval:
         if self.self_queries:
             n = n - self.queries.any(axis=1)  # an item shares a tag with itself
         return n
+
+
+def _check_neighbors(neighbor_indices, n_items: int) -> np.ndarray:
+    """``neighbor_indices`` as a 2-D integer array of distinct valid indices."""
+    nbr = np.asarray(neighbor_indices)
+    if nbr.ndim != 2:
+        raise ValueError(
+            "neighbor_indices must be a 2-D array (n_queries, n_neighbors), "
+            f"as returned by kneighbors; got shape {nbr.shape}."
+        )
+    if nbr.dtype.kind not in "iu":
+        raise ValueError(
+            f"neighbor_indices must hold integer indices; got dtype {nbr.dtype}."
+        )
+    if nbr.shape[0] == 0 or nbr.shape[1] == 0:
+        raise ValueError(
+            "neighbor_indices needs at least one query and one neighbour; "
+            f"got shape {nbr.shape}."
+        )
+    bad = (nbr < 0) | (nbr >= n_items)
+    if bad.any():
+        q, j = np.argwhere(bad)[0]
+        raise ValueError(
+            f"neighbor_indices[{q}, {j}] = {nbr[q, j]} is not an index of "
+            f"labels, which has {n_items} items (valid: 0 to {n_items - 1})."
+        )
+    ordered = np.sort(nbr, axis=1)
+    repeated = ordered[:, 1:] == ordered[:, :-1]
+    if repeated.any():
+        q, j = np.argwhere(repeated)[0]
+        raise ValueError(
+            f"neighbor_indices[{q}] lists item {ordered[q, j]} more than "
+            "once; a ranked list holds each item at most once."
+        )
+    return nbr
+
+
+def _check_self_queries(nbr: np.ndarray, n_items: int) -> None:
+    """With ``query_labels=None``: one row per catalogue item, none
+    retrieving itself."""
+    n_queries = nbr.shape[0]
+    if n_queries != n_items:
+        raise ValueError(
+            f"neighbor_indices has {n_queries} rows but labels has "
+            f"{n_items} items. With query_labels=None the queries are "
+            "the catalogue items themselves, one row per item (as from "
+            "kneighbors(X=None)); pass query_labels for other queries."
+        )
+    is_self = nbr == np.arange(n_queries)[:, None]
+    if is_self.any():
+        q = np.flatnonzero(is_self.any(axis=1))[0]
+        raise ValueError(
+            f"neighbor_indices[{q}] contains {q}, the query itself. "
+            "With query_labels=None the queries are the catalogue "
+            "items, which must not retrieve themselves: use "
+            "kneighbors(X=None) (which leaves each item out of its own "
+            "list), or pass query_labels when the queries are other "
+            "clips."
+        )
 
 
 def _kind(y: np.ndarray) -> str:
