@@ -30,6 +30,7 @@ import soundfile as sf
 from ._errors import AudioDecodeError, AudioFileNotFoundError, AudioInputError
 
 __all__ = [
+    "DECODE_ERRORS",
     "DEPTHS",
     "ON_PROBLEM",
     "Problems",

@@ -49,10 +49,13 @@ def check_files(
     its header (nothing is decoded). ``"raise"`` raises
     :class:`AudioFileNotFoundError` or :class:`AudioDecodeError` naming the
     files; ``"warn"`` drops them with a warning; ``"skip"`` drops them
-    silently. The paths dropped are kept in ``attrs["missing"]`` and
-    ``attrs["unreadable"]`` of the returned frame. Messages name the files
-    relative to ``root`` when it is given. Loaders call it through
-    :func:`build_frame`, which the ``stacklevel`` of the warnings counts.
+    silently (the vocabulary of ``sklearn_music._filecheck``, which also
+    checks each file). All errors come before any warning. The paths dropped
+    are kept in ``attrs["missing"]`` and ``attrs["unreadable"]`` of the
+    returned frame. Messages name the files relative to ``root`` when it is
+    given. Loaders call it through :func:`build_frame` inside
+    ``validate_params``: the ``stacklevel`` of the warnings counts these
+    frames, so that they point at the caller of the loader.
     """
 
     def names(bad):
