@@ -42,9 +42,6 @@ from ._filecheck import (
 from .utils import format_items
 from .utils._paths import is_path
 
-# features/_cache.py imports this name; it goes once that uses utils.is_path
-_is_path = is_path
-
 __all__ = [
     "AudioDecodeError",
     "AudioFileNotFoundError",
