@@ -185,31 +185,10 @@ class TrainingCurveDisplay:
             ``lines_`` and ``best_lines_`` set.
         """
         check_matplotlib_support(f"{type(self).__name__}.plot")
-        import matplotlib.pyplot as plt
         from matplotlib.ticker import MaxNLocator
 
         panels = self._panels(scores, lr)
-        if ax is None:
-            fig, axes = plt.subplots(
-                len(panels),
-                1,
-                sharex=True,
-                squeeze=False,
-                figsize=(6.4, 2.0 + 1.4 * len(panels)),
-                height_ratios=[_PANEL_HEIGHTS[p] for p in panels],
-                layout="constrained",
-            )
-            axes = list(axes[:, 0])
-        else:
-            axes = list(np.ravel(np.asarray(ax, dtype=object)))
-            if len(axes) != len(panels):
-                raise ValueError(
-                    f"{type(self).__name__} draws {len(panels)} panel(s) "
-                    f"({', '.join(panels)}), so ax must hold {len(panels)} Axes; "
-                    f"got {len(axes)}. Turn panels off with scores=False or "
-                    "lr=False."
-                )
-            fig = axes[0].figure
+        axes, fig = self._panel_axes(ax, panels)
         self.axes_ = dict(zip(panels, axes, strict=True))
         self.ax_, self.figure_ = self.axes_["loss"], fig
 
@@ -239,24 +218,7 @@ class TrainingCurveDisplay:
 
         self.best_lines_ = []
         if mark_best and self.best_epoch is not None:
-            label = f"best epoch ({self.best_epoch})"
-            for panel_ax in self.axes_.values():
-                self.best_lines_.append(
-                    panel_ax.axvline(
-                        self.best_epoch, color="0.5", linestyle=":", label=label
-                    )
-                )
-                label = None  # one legend entry
-            monitored = self.lines_.get(self.monitor)
-            at_best = np.flatnonzero(epochs == self.best_epoch)
-            if monitored is not None and at_best.size:
-                monitored.axes.plot(
-                    self.best_epoch,
-                    monitored.get_ydata()[at_best[0]],
-                    "o",
-                    color=monitored.get_color(),
-                    markersize=7,
-                )
+            self._mark_best(epochs)
         for panel_ax in self.axes_.values():
             panel_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes[-1].set_xlabel("epoch")
@@ -265,6 +227,53 @@ class TrainingCurveDisplay:
         if title is not None:
             self.ax_.set_title(title)
         return self
+
+    def _panel_axes(self, ax, panels: list[str]):
+        """One axes per panel (a new figure when ``ax`` is None), and the
+        figure."""
+        if ax is None:
+            import matplotlib.pyplot as plt
+
+            fig, axes = plt.subplots(
+                len(panels),
+                1,
+                sharex=True,
+                squeeze=False,
+                figsize=(6.4, 2.0 + 1.4 * len(panels)),
+                height_ratios=[_PANEL_HEIGHTS[p] for p in panels],
+                layout="constrained",
+            )
+            return list(axes[:, 0]), fig
+        axes = list(np.ravel(np.asarray(ax, dtype=object)))
+        if len(axes) != len(panels):
+            raise ValueError(
+                f"{type(self).__name__} draws {len(panels)} panel(s) "
+                f"({', '.join(panels)}), so ax must hold {len(panels)} Axes; "
+                f"got {len(axes)}. Turn panels off with scores=False or "
+                "lr=False."
+            )
+        return axes, axes[0].figure
+
+    def _mark_best(self, epochs: np.ndarray) -> None:
+        """A dotted line at ``best_epoch`` in every panel (one legend entry)
+        and a dot on the monitored curve."""
+        label = f"best epoch ({self.best_epoch})"
+        for panel_ax in self.axes_.values():
+            line = panel_ax.axvline(
+                self.best_epoch, color="0.5", linestyle=":", label=label
+            )
+            self.best_lines_.append(line)
+            label = None  # one legend entry
+        monitored = self.lines_.get(self.monitor)
+        at_best = np.flatnonzero(epochs == self.best_epoch)
+        if monitored is not None and at_best.size:
+            monitored.axes.plot(
+                self.best_epoch,
+                monitored.get_ydata()[at_best[0]],
+                "o",
+                color=monitored.get_color(),
+                markersize=7,
+            )
 
     @classmethod
     def from_history(
