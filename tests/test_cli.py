@@ -9,14 +9,9 @@ import pytest
 import soundfile as sf
 
 from sklearn_music import __version__
-from sklearn_music.cli import (
-    _PRESETS,
-    MODEL_FORMAT,
-    CLIError,
-    _find_audio,
-    _read_labelled,
-    main,
-)
+from sklearn_music._model_file import MODEL_FORMAT
+from sklearn_music.cli import CLIError, main
+from sklearn_music.cli._inputs import find_audio, read_labelled
 from sklearn_music.datasets import make_music
 
 SR = 16000
@@ -94,10 +89,45 @@ def test_help_version_and_missing_command(capsys):
     assert status == 2 and "must be between 0 and 1" in err
 
 
-def test_presets_match_the_library():
+def test_choices_come_from_the_registries(capsys, monkeypatch):
     from sklearn_music.features import PRESETS
+    from sklearn_music.models import ARCHITECTURES, ArchitectureSpec, CRNNModule
 
-    assert set(_PRESETS) == set(PRESETS)
+    status, out, _ = run(capsys, "fit", "--help")
+    assert status == 0
+    assert "--preset {" + ",".join(PRESETS) + "}" in out
+    assert "--model {crnn," in out and ",tzanetakis}" in out
+    for key in ARCHITECTURES:
+        assert f"{key}" in out.split("--model {")[1].split("}")[0]
+
+    # a newly registered architecture or preset is offered and described
+    toy = ArchitectureSpec(
+        "toynet", CRNNModule, ("conv_widths",), description="a toy network"
+    )
+    monkeypatch.setitem(ARCHITECTURES, "toynet", toy)
+    monkeypatch.setitem(PRESETS, "toy2025", dict(PRESETS["won2020"]))
+    status, out, _ = run(capsys, "fit", "--help")
+    assert status == 0
+    assert ",toynet,tzanetakis}" in out and "toynet: a toy network" in " ".join(
+        out.split()
+    )
+    assert ",toy2025}" in out
+    status, out, _ = run(capsys, "features", "--help")
+    assert status == 0 and ",toy2025}" in out
+
+
+def test_subcommand_arguments_are_added_when_used():
+    from sklearn_music.cli._main import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    fit = sub.choices["fit"]
+    # only the common options until fit runs or shows its help
+    assert "--model" not in fit._option_string_actions
+    fit.format_usage()
+    assert "--model" in fit._option_string_actions
+    args = parser.parse_args(["fit", "data", "--model", "tzanetakis"])
+    assert args.model == "tzanetakis" and args.run.__module__.endswith("_fit")
 
 
 # ----------------------------------------------------------------------------
@@ -110,46 +140,46 @@ def test_find_audio_scans_folders_recursively_and_sorted(tmp_path):
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch()
-    found = _find_audio([tmp_path])
+    found = find_audio([tmp_path])
     assert found == [str(tmp_path / n) for n in ["a.mp3", "b/1.FLAC", "b/2.wav",
                                                  "c/d/3.ogg"]]  # fmt: skip
     # files are taken as given, whatever their extension, in argument order
-    assert _find_audio([tmp_path / "notes.txt", tmp_path / "a.mp3"]) == [
+    assert find_audio([tmp_path / "notes.txt", tmp_path / "a.mp3"]) == [
         str(tmp_path / "notes.txt"), str(tmp_path / "a.mp3"),
     ]  # fmt: skip
     # a hidden folder named explicitly is searched
-    assert _find_audio([tmp_path / ".hidden"]) == [str(tmp_path / ".hidden/4.wav")]
+    assert find_audio([tmp_path / ".hidden"]) == [str(tmp_path / ".hidden/4.wav")]
     with pytest.raises(CLIError, match=r"no audio files \(.wav.*\) found in folder"):
-        _find_audio([tmp_path / "e"])
+        find_audio([tmp_path / "e"])
     with pytest.raises(CLIError, match=r"no such file or folder: 'missing\.wav'"):
-        _find_audio(["missing.wav"])
+        find_audio(["missing.wav"])
 
 
 def test_read_labelled_folder_tree_and_csv(data, tmp_path):
-    files, labels, multilabel = _read_labelled(data / "train")
+    files, labels, multilabel = read_labelled(data / "train")
     assert not multilabel and len(files) == 16 and set(labels) == {"rock", "waltz"}
     assert all(f"/{label}/" in f for f, label in zip(files, labels, strict=True))
 
-    files, tags, multilabel = _read_labelled(data / "tags.csv")
+    files, tags, multilabel = read_labelled(data / "tags.csv")
     assert multilabel and len(files) == 12
     assert all(isinstance(t, list) for t in tags)
     assert files[0] == str(data / "tagged" / "t00.flac")  # relative to the CSV
 
     # single labels, and tags written as Python lists (a DataFrame's to_csv)
-    wav = _find_audio([data / "train" / "rock"])[0]
+    wav = find_audio([data / "train" / "rock"])[0]
     pd.DataFrame({"path": [wav], "label": ["rock"]}).to_csv(tmp_path / "l.csv")
-    assert _read_labelled(tmp_path / "l.csv") == ([wav], ["rock"], False)
+    assert read_labelled(tmp_path / "l.csv") == ([wav], ["rock"], False)
     pd.DataFrame({"path": [wav], "tags": ["['a', 'b c']"]}).to_csv(tmp_path / "t.csv")
-    assert _read_labelled(tmp_path / "t.csv")[1] == [["a", "b c"]]
+    assert read_labelled(tmp_path / "t.csv")[1] == [["a", "b c"]]
 
     pd.DataFrame({"path": [wav], "genre": ["x"]}).to_csv(tmp_path / "g.csv")
     with pytest.raises(CLIError, match=r"'label' column .* or a 'tags' column"):
-        _read_labelled(tmp_path / "g.csv")
+        read_labelled(tmp_path / "g.csv")
     pd.DataFrame({"path": ["nope.wav"], "label": ["x"]}).to_csv(tmp_path / "m.csv")
     with pytest.raises(CLIError, match=r"a file listed in .* does not exist"):
-        _read_labelled(tmp_path / "m.csv")
+        read_labelled(tmp_path / "m.csv")
     with pytest.raises(CLIError, match="no class folders"):
-        _read_labelled(data / "train" / "rock")
+        read_labelled(data / "train" / "rock")
 
 
 # ----------------------------------------------------------------------------
@@ -197,7 +227,7 @@ def test_fit_neural_with_validation_split(data, capsys, tmp_path):
     assert pipe.named_steps["mel"].n_mels == 40
     assert bundle["trained_on"]["n_clips"] == 12
 
-    files = _find_audio([data / "train" / "rock"])
+    files = find_audio([data / "train" / "rock"])
     status, out, _ = run(capsys, "predict", "-m", model, *files)
     printed = table(out)
     assert status == 0
@@ -251,7 +281,7 @@ def test_tag_refuses_single_label_model(data, gmm_model, capsys):
 
 
 def test_recommend_without_model(data, capsys):
-    query = _find_audio([data / "train" / "rock"])[0]
+    query = find_audio([data / "train" / "rock"])[0]
     outside = data / "tagged" / "t00.flac"
     status, out, _ = run(
         capsys, "recommend", "--catalogue", data / "train", "--query", query,
@@ -305,7 +335,7 @@ def test_features_spectrograms_and_handcrafted(data, capsys, tmp_path):
     assert status == 0 and "mel spectrograms of 8 files" in out
     saved = np.load(tmp_path / "mel.npz")
     assert saved["X"].shape == (8, 32, 94) and saved["X"].dtype == np.float32
-    assert list(saved["paths"]) == _find_audio([data / "train" / "rock"])
+    assert list(saved["paths"]) == find_audio([data / "train" / "rock"])
     assert list(saved["lengths"]) == [94] * 8
     assert int(saved["sr"]) == 16000 and int(saved["hop_length"]) == 256
 
@@ -317,7 +347,7 @@ def test_features_spectrograms_and_handcrafted(data, capsys, tmp_path):
     assert status == 0 and frame.shape == (8, 31) and frame.columns[0] == "path"
     assert frame.columns[1] == "timbre_centroid_mean"
 
-    one = _find_audio([data / "train" / "waltz"])[0]
+    one = find_audio([data / "train" / "waltz"])[0]
     status, out, _ = run(
         capsys, "features", one, "-o",
         tmp_path / "s.npy", "--kind", "stft", "--sr", "8000",

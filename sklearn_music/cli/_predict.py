@@ -1,0 +1,54 @@
+"""``sklearn-music predict``: label audio files with a single-label model."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._common import PROG, write_table
+from ._inputs import model_and_audio
+from ._options import (
+    add_csv_option,
+    add_inputs_argument,
+    add_model_file_option,
+    add_subcommand,
+)
+
+__all__ = ["add_command", "run"]
+
+
+def add_command(subparsers, common) -> None:
+    """Add ``predict`` to the subcommands."""
+    add_subcommand(
+        subparsers,
+        "predict",
+        _configure,
+        parents=[common],
+        help="label audio files with a single-label model",
+        description="Predict the label of every audio file with a model written "
+        f"by `{PROG} fit`; prints a table (or writes --csv) with the label and "
+        "its probability.",
+    )
+
+
+def _configure(parser) -> None:
+    add_inputs_argument(parser)
+    add_model_file_option(parser, required=True)
+    add_csv_option(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args) -> None:
+    """Print (or write) the label of every input file and its probability."""
+    import pandas as pd
+
+    bundle, files = model_and_audio(args, multilabel=False)
+    model = bundle["pipeline"]
+    table = {"path": files}
+    if hasattr(model, "predict_proba"):
+        proba = model.predict_proba(files)
+        best = np.argmax(proba, axis=1)
+        table["label"] = np.asarray(model.classes_)[best]
+        table["probability"] = proba[np.arange(len(files)), best].round(4)
+    else:
+        table["label"] = model.predict(files)
+    write_table(pd.DataFrame(table), args.csv, "prediction")
