@@ -27,9 +27,7 @@ def fitted():
     rng = np.random.default_rng(0)
     X = np.concatenate([rng.normal(0, 1, (20, 3)), rng.normal(4, 1, (20, 3))])
     y = np.array(["a"] * 20 + ["b"] * 20)
-    pipe = Pipeline(
-        [("scale", StandardScaler()), ("clf", GaussianMixtureClassifier())]
-    )
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", GaussianMixtureClassifier())])
     return pipe.fit(X, y), X
 
 
@@ -40,10 +38,11 @@ def test_save_and_load_round_trip(fitted, tmp_path):
         path, pipe, model="gmm", trained_on={"data": "d", "n_clips": 40},
         validation={"metric": "accuracy", "score": 1.0},
     )  # fmt: skip
+    # the order of the pickled dictionary is part of the format
     assert list(bundle) == [
         "format", "sklearn_music_version", "model", "task", "classes",
         "pipeline", "trained_on", "validation",
-    ]  # fmt: skip  (the order of the pickled dictionary is the format)
+    ]  # fmt: skip
     assert bundle["format"] == MODEL_FORMAT == "sklearn-music-model/1"
     assert (bundle["task"], bundle["classes"]) == ("multiclass", ["a", "b"])
     assert all(type(c) is str for c in bundle["classes"])  # not numpy strings
