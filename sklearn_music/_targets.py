@@ -3,14 +3,21 @@
 Multi-label targets come either as an indicator matrix ``(n_clips, n_tags)``
 or as one list of tags per clip (``[["rock", "piano"], ["jazz"]]``), the
 latter also as a pandas Series or object array of lists, as the dataset
-loaders return them (``df["tags"]``).
+loaders return them (``df["tags"]``). :func:`as_tag_lists` tells them apart;
+:class:`ClassEncoder` encodes any classification target for the neural
+estimators.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import warnings
 
-__all__ = ["as_tag_lists"]
+import numpy as np
+from sklearn.exceptions import DataConversionWarning
+from sklearn.preprocessing import MultiLabelBinarizer
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+
+__all__ = ["ClassEncoder", "as_tag_lists"]
 
 
 def _is_tag_list_sequence(y) -> bool:
@@ -43,3 +50,139 @@ def as_tag_lists(y) -> list | None:
         if np.isin(values, (0, 1)).all():
             return None  # rows of 0/1: an indicator matrix
     return list(y)
+
+
+class ClassEncoder:
+    """Classification targets as the neural estimators train on them.
+
+    :meth:`fit_transform` learns the classes from ``y``: labels (multi-class)
+    become class indices, tag lists or a 0/1 indicator matrix (multi-label)
+    a float indicator matrix. :meth:`transform` encodes the targets of a
+    later ``partial_fit`` against those classes, and :meth:`check_known`
+    refuses labels that ``fit`` did not see (for ``score``).
+
+    Parameters
+    ----------
+    name : str
+        Estimator name for error messages.
+    classes : ndarray or None, default=None
+        The classes of an earlier fit (an estimator's ``classes_``).
+    multilabel : bool or None, default=None
+        Whether that fit was multi-label (``multilabel_``).
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        Class labels, tag names (sorted), or column indices of an indicator
+        matrix.
+    multilabel_ : bool
+    """
+
+    def __init__(self, name: str, *, classes=None, multilabel=None):
+        self.name = name
+        if classes is not None:
+            self.classes_ = np.asarray(classes)
+            self.multilabel_ = bool(multilabel)
+
+    def fit_transform(self, y, *, n_samples: int) -> np.ndarray:
+        """Learn ``classes_`` and ``multilabel_`` from ``y``, and encode it.
+
+        Returns
+        -------
+        y_encoded : ndarray of shape (n_samples,), int64, or (n_samples, n_tags),
+            float32
+        """
+        if y is None:
+            raise ValueError(
+                f"{self.name} requires y to be passed, but the target y is None."
+            )
+        tag_lists = as_tag_lists(y)
+        if tag_lists is not None:
+            binarizer = MultiLabelBinarizer()
+            Y = binarizer.fit_transform(tag_lists)
+            return self._multilabel(binarizer.classes_, Y, n_samples)
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            warnings.warn(
+                "A column-vector y was passed when a 1d array was expected. "
+                "Please change the shape of y to (n_samples,), for example "
+                "using ravel().",
+                DataConversionWarning,
+                stacklevel=4,
+            )
+            y = y.ravel()
+        target = type_of_target(y, input_name="y", raise_unknown=True)
+        if target == "multilabel-indicator":
+            return self._multilabel(np.arange(y.shape[1]), y, n_samples)
+        check_classification_targets(y)
+        classes, encoded = np.unique(y, return_inverse=True)
+        if n_samples < 2:
+            raise ValueError(
+                f"{self.name} needs at least 2 samples to train; got "
+                f"n_samples = {n_samples}."
+            )
+        if len(classes) < 2:
+            raise ValueError(
+                f"{self.name} needs at least 2 classes in y; got 1 class "
+                f"{classes.tolist()}."
+            )
+        self.classes_, self.multilabel_ = classes, False
+        return _check_len(encoded.astype(np.int64), n_samples)
+
+    def _multilabel(self, classes, Y, n_samples: int) -> np.ndarray:
+        if Y.shape[1] < 1:
+            raise ValueError("The multi-label target y has no tags (0 columns).")
+        self.classes_, self.multilabel_ = classes, True
+        return _check_len(Y.astype(np.float32), n_samples)
+
+    def transform(self, y, *, n_samples: int) -> np.ndarray:
+        """Encode ``y`` against the classes of the fit; unseen labels or tags
+        raise a ``ValueError``."""
+        if not self.multilabel_:
+            y = np.asarray(y).ravel()
+            unseen = np.setdiff1d(np.unique(y), self.classes_)
+            if unseen.size:
+                raise ValueError(
+                    f"y contains labels not seen in fit: {unseen.tolist()}; "
+                    f"partial_fit continues training on the classes "
+                    f"{self.classes_.tolist()}."
+                )
+            encoded = np.searchsorted(self.classes_, y).astype(np.int64)
+            return _check_len(encoded, n_samples)
+        tag_lists = as_tag_lists(y)
+        if tag_lists is None:
+            Y = np.asarray(y, dtype=np.float32)
+            if Y.ndim != 2 or Y.shape[1] != len(self.classes_):
+                raise ValueError(
+                    f"y must be a (n_clips, {len(self.classes_)}) indicator "
+                    f"matrix like in fit; got shape {Y.shape}."
+                )
+            return _check_len(Y, n_samples)
+        unknown = sorted({t for tags in tag_lists for t in tags} - set(self.classes_))
+        if unknown:
+            raise ValueError(f"y has tags not seen in fit: {unknown}.")
+        lookup = {t: j for j, t in enumerate(self.classes_)}
+        Y = np.zeros((len(tag_lists), len(self.classes_)), dtype=np.float32)
+        for i, tags in enumerate(tag_lists):
+            Y[i, [lookup[t] for t in tags]] = 1
+        return _check_len(Y, n_samples)
+
+    def check_known(self, y) -> None:
+        """Refuse multi-class labels that were not seen in fit (``score``)."""
+        if self.multilabel_:
+            return
+        unseen = np.setdiff1d(np.unique(np.asarray(y)), self.classes_)
+        if unseen.size:
+            raise ValueError(
+                f"y contains labels not seen in fit: {unseen.tolist()}; the "
+                f"estimator knows {self.classes_.tolist()}."
+            )
+
+
+def _check_len(y, n_samples: int):
+    if len(y) != n_samples:
+        raise ValueError(
+            f"Found input variables with inconsistent numbers of samples: X has "
+            f"{n_samples} clips but y has {len(y)}."
+        )
+    return y

@@ -16,9 +16,8 @@ accelerate itself is imported only by the user who builds the
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import torch
+from sklearn.utils._param_validation import HasMethods, validate_parameter_constraints
 from skorch.callbacks import EarlyStopping
 from skorch.hf import AccelerateMixin
 
@@ -41,6 +40,10 @@ __all__ = [
 # parameters that only make sense with an accelerator: not saved by
 # save_weights, which rebuilds the plain estimator
 _ACCELERATE_PARAMS = ("accelerator", "unwrap_after_train", "callbacks__print_log__sink")
+_ACCELERATE_CONSTRAINTS = {
+    "accelerator": [HasMethods(["prepare", "unwrap_model"])],
+    "unwrap_after_train": ["boolean"],
+}
 
 
 class _UnwrappedEarlyStopping(EarlyStopping):
@@ -77,8 +80,15 @@ class AccelerateMusicMixin(AccelerateMixin):
     skorch.hf.AccelerateMixin : The skorch mixin this adapts.
     """
 
+    _unsaved_params = (*MusicNet._unsaved_params, *_ACCELERATE_PARAMS)
+
     def _check_params(self):
         super()._check_params()
+        validate_parameter_constraints(
+            _ACCELERATE_CONSTRAINTS,
+            self.get_params(deep=False),
+            caller_name=type(self).__name__,
+        )
         if self.amp:
             raise ValueError(
                 "amp=True is the plain estimators' bfloat16 autocast; with an "
@@ -86,12 +96,8 @@ class AccelerateMusicMixin(AccelerateMixin):
                 "Accelerator(mixed_precision='bf16'), and keep amp=False."
             )
 
-    @contextmanager
-    def _on_device(self):
-        # the accelerator places module and batches; `device` stays None
-        yield self.accelerator.device
-
     def _compute_device(self) -> torch.device:
+        # the accelerator places module and batches; `device` stays None
         return torch.device(self.accelerator.device)
 
     def _unwrapped_module(self) -> torch.nn.Module:
@@ -109,26 +115,6 @@ class AccelerateMusicMixin(AccelerateMixin):
                 callback = _UnwrappedEarlyStopping(**callback.get_params())
             callbacks.append((name, callback))
         return callbacks
-
-    def __setstate__(self, state):
-        # load the tensors where they can live, then give placement back to
-        # the accelerator
-        if state.get("device") is None:
-            state = {**state, "device": "auto"}
-            super().__setstate__(state)
-            self.__dict__["device"] = None
-            return
-        super().__setstate__(state)
-
-    def _weights_header(self) -> tuple[str, dict]:
-        _, params = super()._weights_header()
-        plain = next(
-            cls
-            for cls in type(self).__mro__
-            if issubclass(cls, MusicNet) and not issubclass(cls, AccelerateMixin)
-        )
-        params = {k: v for k, v in params.items() if k not in _ACCELERATE_PARAMS}
-        return plain.__name__, params
 
 
 _ACCELERATOR_DOC = """\

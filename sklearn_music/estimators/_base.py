@@ -1,57 +1,123 @@
 """The skorch glue shared by every neural estimator.
 
-:class:`MusicNet` turns a pure-torch model of :mod:`sklearn_music.models` into
-a scikit-learn classifier and transformer:
+:class:`MusicNet` turns a torch module into a scikit-learn classifier and
+transformer:
 
-* validates ``X`` (spectrograms, or waveforms for raw-audio models) and ``y``
-  (labels for multi-class, an indicator matrix or tag lists for multi-label);
+* validates its parameters (``_parameter_constraints``), ``X`` and ``y``
+  (labels for multi-class, an indicator matrix or tag lists for multi-label,
+  encoded by :class:`~sklearn_music._targets.ClassEncoder`);
 * builds the module in :meth:`initialize_module` from the shapes seen in the
-  data and ``param_budget``, under the user's ``module__*`` values;
+  data and, for a registered architecture (:mod:`sklearn_music.models`),
+  the widths of ``param_budget``, under the user's ``module__*`` values; any
+  other ``torch.nn.Module`` whose constructor takes the shape arguments
+  works too;
 * trains on random fixed-length crops (``chunk_size``) of the valid part of
   every clip, validates on centre crops, and predicts by averaging the
-  model's probabilities over chunks covering each whole clip;
+  model's probabilities over chunks covering each whole clip
+  (:func:`~._data.average_over_chunks`);
 * exposes the penultimate-layer embedding through :meth:`transform`;
 * with ``checkpoint_dir``, checkpoints every epoch and resumes an interrupted
-  fit where it stopped (see :mod:`._checkpoint`).
+  fit where it stopped (see :mod:`._checkpoint`);
+* runs on ``device``, "auto" resolved without changing the parameter (see
+  :mod:`._device`).
+
+``MusicNet`` itself reads spectrograms; an estimator for another kind of
+input overrides :meth:`~MusicNet._check_X` and
+:meth:`~MusicNet._module_shape_kwargs` (see ``_WaveformNet``). Model files
+are written and read in :mod:`._persistence`.
 """
 
 from __future__ import annotations
 
 import os
-import warnings
-from contextlib import contextmanager
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, TransformerMixin
-from sklearn.exceptions import DataConversionWarning
-from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    RealNotInt,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, EpochScoring, LRScheduler
+from skorch.utils import to_tensor
 
-from .._targets import as_tag_lists
-from ..utils import release_pages, resolve_device
-from ._data import ChunkDataset, check_spectrograms, chunk_plan, spec_augment
+from .._targets import ClassEncoder
+from ..models import (
+    ARCHITECTURES,
+    architecture_for_budget,
+    architecture_of,
+    count_parameters,
+    get_architecture,
+)
+from . import _persistence
+from ._data import (
+    ChunkDataset,
+    average_over_chunks,
+    check_spectrograms,
+    spec_augment,
+    split_train_valid,
+)
+from ._device import AutoDeviceMixin, DeviceNames
 
 __all__ = ["MusicNet"]
 
-_FORMAT = "sklearn-music-weights/1"
+
+_POSITIVE_INT = Interval(Integral, 1, None, closed="left")
 
 
-class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
+class MusicNet(ClassifierMixin, TransformerMixin, AutoDeviceMixin, NeuralNet):
     """Base class of the neural estimators (see the subclasses for docs).
 
-    Subclasses set ``_architecture`` (the key for
-    :func:`~sklearn_music.models.architecture_for_budget`) and
-    ``_input_kind`` ("spectrogram" or "waveform"), and define ``__init__``
-    with their own defaults.
+    A subclass sets ``_architecture``, the key of its architecture in
+    :data:`~sklearn_music.models.ARCHITECTURES` (the default ``module``,
+    the unit of the input's time axis), and defines ``__init__`` with its
+    own defaults. ``MusicNet`` reads spectrograms; a subclass for other
+    input overrides :meth:`_check_X` and :meth:`_module_shape_kwargs`.
     """
 
     _architecture: str = ""
-    _input_kind: str = "spectrogram"
+    #: parameters that say where and how training runs, not what the model
+    #: is: model files do not store them
+    _unsaved_params: tuple[str, ...] = ("device", "checkpoint_dir")
+
+    _parameter_constraints: dict = {
+        "module": [HasMethods(["forward"])],
+        "criterion": [None, HasMethods(["forward"])],
+        "optimizer": [callable],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "max_epochs": [_POSITIVE_INT],
+        "batch_size": [_POSITIVE_INT],
+        "iterator_train": [callable],
+        "iterator_valid": [callable],
+        "dataset": [callable],
+        "train_split": [None, Interval(RealNotInt, 0, 1, closed="neither"), callable],
+        "callbacks": [None, list, tuple, StrOptions({"disable"})],
+        "predict_nonlinearity": [None, callable, StrOptions({"auto"})],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+        "device": [None, DeviceNames(), torch.device],
+        "compile": ["boolean"],
+        "use_caching": ["boolean", StrOptions({"auto"})],
+        "torch_load_kwargs": [None, dict],
+        "param_budget": [None, Interval(Real, 0, None, closed="neither")],
+        "chunk_size": [None, _POSITIVE_INT],
+        "max_chunks": [None, _POSITIVE_INT],
+        "threshold": [Interval(Real, 0, 1, closed="neither")],
+        "patience": [None, _POSITIVE_INT],
+        "lr_schedule": [None, StrOptions({"plateau", "cosine"})],
+        "spec_augment": ["boolean"],
+        "mixup_alpha": [Interval(Real, 0, None, closed="left")],
+        "amp": ["boolean"],
+        "checkpoint_dir": [None, str, os.PathLike],
+        "random_state": ["random_state"],
+    }
 
     # ------------------------------------------------------------------
     # construction
@@ -109,193 +175,113 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
         self.random_state = random_state
 
     # ------------------------------------------------------------------
-    # validation helpers
+    # validation
     # ------------------------------------------------------------------
     def _name(self) -> str:
         return type(self).__name__
 
+    @property
+    def _unit(self) -> str:
+        """What one step of the input's time axis is ("frames", "samples")."""
+        return get_architecture(self._architecture).unit
+
     def _check_params(self):
-        budget = self.param_budget
-        if budget is not None and (
-            not isinstance(budget, Real) or isinstance(budget, bool) or budget <= 0
-        ):
+        """Each parameter against ``_parameter_constraints``, then the rules
+        that tie parameters together."""
+        validate_parameter_constraints(
+            self._parameter_constraints,
+            self.get_params(deep=False),
+            caller_name=self._name(),
+        )
+        if self.checkpoint_dir is not None and isinstance(self.callbacks, str):
             raise ValueError(
-                f"param_budget must be None or a positive number; got {budget!r}."
+                "checkpoint_dir needs callbacks, but callbacks='disable' turns "
+                "them all off; use one or the other."
             )
-        for name in ("chunk_size", "max_chunks"):
-            value = getattr(self, name)
-            if value is not None and (
-                not isinstance(value, Integral) or isinstance(value, bool) or value < 1
-            ):
-                raise ValueError(f"{name} must be None or an int >= 1; got {value!r}.")
-        if not (isinstance(self.threshold, Real) and 0 < self.threshold < 1):
-            raise ValueError(f"threshold must be in (0, 1); got {self.threshold!r}.")
-        if self.patience is not None and (
-            not isinstance(self.patience, Integral) or self.patience < 1
-        ):
-            raise ValueError(f"patience must be None or >= 1; got {self.patience!r}.")
-        if self.lr_schedule not in (None, "plateau", "cosine"):
+        self._check_module_params()
+
+    def _check_module_params(self):
+        """``module`` against ``param_budget`` and the ``module__*`` widths."""
+        spec = architecture_of(self.module)
+        own = get_architecture(self._architecture)
+        name = _module_name(self.module)
+        if spec is not None and spec.input_kind != own.input_kind:
             raise ValueError(
-                "lr_schedule must be None, 'plateau' or 'cosine'; got "
-                f"{self.lr_schedule!r}."
+                f"{self._name()} takes {own.input_kind}s, but module={name} is "
+                f"the {spec.input_kind} architecture {spec.key!r}; use the "
+                "estimator of that architecture."
             )
-        if not (isinstance(self.mixup_alpha, Real) and self.mixup_alpha >= 0):
-            raise ValueError(f"mixup_alpha must be >= 0; got {self.mixup_alpha!r}.")
-        split = self.train_split
-        if isinstance(split, Real) and not isinstance(split, bool):
-            if not 0 < split < 1:
-                raise ValueError(
-                    f"train_split as a fraction must be in (0, 1); got {split!r}."
-                )
-        elif split is not None and not callable(split):
+        if self.param_budget is None:
+            return
+        overrides = self.get_params_for("module")
+        if spec is None:
             raise ValueError(
-                "train_split must be None, a validation fraction in (0, 1) or a "
-                f"skorch-style callable; got {split!r}."
+                f"param_budget chooses the layer widths of the registered "
+                f"architectures ({', '.join(sorted(ARCHITECTURES))}), but "
+                f"module={name} is not one of them; leave param_budget=None "
+                "and size your module with module__* parameters."
             )
-        if self.checkpoint_dir is not None:
-            if not isinstance(self.checkpoint_dir, str | os.PathLike):
-                raise ValueError(
-                    "checkpoint_dir must be None or a directory path; got "
-                    f"{self.checkpoint_dir!r}."
-                )
-            if isinstance(self.callbacks, str) and self.callbacks == "disable":
-                raise ValueError(
-                    "checkpoint_dir needs callbacks, but callbacks='disable' turns "
-                    "them all off; use one or the other."
-                )
-        if self.device not in ("auto", None) and not str(self.device).startswith(
-            ("cpu", "cuda", "mps")
-        ):
+        if isinstance(self.module, torch.nn.Module) and not overrides:
             raise ValueError(
-                "device must be 'cpu', 'cuda', 'cuda:N' or 'auto'; got "
-                f"{self.device!r}."
+                f"param_budget chooses the layer widths a module is built with, "
+                f"but module={name} is already built; pass the class "
+                f"{type(self.module).__name__} instead."
+            )
+        explicit = sorted(set(spec.width_args) & set(overrides))
+        if explicit:
+            raise ValueError(
+                f"param_budget={self.param_budget!r} chooses the layer widths, so it "
+                f"cannot be combined with module__{', module__'.join(explicit)}; "
+                "set one or the other."
             )
 
     def _check_X(self, X, *, reset: bool):
-        """Return ``(clips, lengths)`` and, on ``reset``, record input shape."""
-        if self._input_kind == "waveform":
-            from .._io import check_audio_input, check_clip_length
-
-            source = check_audio_input(X, sr=self.sr, pcm_scale=self.pcm_scale)
-            check_clip_length(self, X, source, reset=reset)
-            clips = [source[i] for i in range(len(source))]
-            lengths = np.array([c.size for c in clips], dtype=np.int64)
-            return clips, lengths
+        """Validate spectrograms ``X``; return ``(clips, lengths)`` and, on
+        ``reset``, record ``n_features_in_`` (the mel bands)."""
         n_mels = None if reset else self.n_features_in_
         clips, lengths = check_spectrograms(X, n_mels=n_mels, name=self._name())
         if reset:
             self.n_features_in_ = clips[0].shape[0]
         return clips, lengths
 
-    def _encode_known_y(self, y, n_samples: int):
-        """Encode targets against the ``classes_`` of the first fit."""
-        tag_lists = as_tag_lists(y)
-        if self.multilabel_:
-            if tag_lists is not None:
-                y = tag_lists
-                unknown = sorted({t for tags in y for t in tags} - set(self.classes_))
-                if unknown:
-                    raise ValueError(f"y has tags not seen in fit: {unknown}.")
-                lookup = {t: j for j, t in enumerate(self.classes_)}
-                Y = np.zeros((len(y), len(self.classes_)), dtype=np.float32)
-                for i, tags in enumerate(y):
-                    Y[i, [lookup[t] for t in tags]] = 1
-                return _check_len(Y, n_samples)
-            Y = np.asarray(y, dtype=np.float32)
-            if Y.ndim != 2 or Y.shape[1] != len(self.classes_):
-                raise ValueError(
-                    f"y must be a (n_clips, {len(self.classes_)}) indicator matrix "
-                    f"like in fit; got shape {Y.shape}."
-                )
-            return _check_len(Y, n_samples)
-        y = np.asarray(y).ravel()
-        unseen = np.setdiff1d(np.unique(y), self.classes_)
-        if unseen.size:
-            raise ValueError(
-                f"y contains labels not seen in fit: {unseen.tolist()}; partial_fit "
-                f"continues training on the classes {self.classes_.tolist()}."
-            )
-        return _check_len(np.searchsorted(self.classes_, y).astype(np.int64), n_samples)
+    def _augmentation(self):
+        """``augment(crop, rng)`` for training crops, or None."""
+        return spec_augment if self.spec_augment else None
 
-    def _encode_y(self, y, n_samples: int):
-        """Encode targets; on fit, set ``classes_`` and ``multilabel_``."""
-        if y is None:
-            raise ValueError(
-                f"{self._name()} requires y to be passed, but the target y is None."
-            )
-        tag_lists = as_tag_lists(y)
-        if tag_lists is not None:
-            binarizer = MultiLabelBinarizer()
-            Y = binarizer.fit_transform(tag_lists)
-            classes = binarizer.classes_
-        else:
-            y = np.asarray(y)
-            if y.ndim == 2 and y.shape[1] == 1:
-                warnings.warn(
-                    "A column-vector y was passed when a 1d array was expected. "
-                    "Please change the shape of y to (n_samples,), for example "
-                    "using ravel().",
-                    DataConversionWarning,
-                    stacklevel=3,
-                )
-                y = y.ravel()
-            target = type_of_target(y, input_name="y", raise_unknown=True)
-            if target == "multilabel-indicator":
-                Y = y.astype(np.float32)
-                classes = np.arange(y.shape[1])
-            else:
-                check_classification_targets(y)
-                classes, encoded = np.unique(y, return_inverse=True)
-                if n_samples < 2:
-                    raise ValueError(
-                        f"{self._name()} needs at least 2 samples to train; got "
-                        f"n_samples = {n_samples}."
-                    )
-                if len(classes) < 2:
-                    raise ValueError(
-                        f"{self._name()} needs at least 2 classes in y; got 1 class "
-                        f"{classes.tolist()}."
-                    )
-                self.classes_, self.multilabel_ = classes, False
-                return _check_len(encoded.astype(np.int64), n_samples)
-        if Y.shape[1] < 1:
-            raise ValueError("The multi-label target y has no tags (0 columns).")
-        self.classes_, self.multilabel_ = classes, True
-        return _check_len(Y.astype(np.float32), n_samples)
+    def _encoder(self) -> ClassEncoder:
+        """The target encoder of the fitted estimator."""
+        return ClassEncoder(
+            self._name(), classes=self.classes_, multilabel=self.multilabel_
+        )
 
     # ------------------------------------------------------------------
     # skorch hooks
     # ------------------------------------------------------------------
     def _module_shape_kwargs(self) -> dict:
-        n_outputs = len(self.classes_)
-        if self._input_kind == "waveform":
-            return {"n_outputs": n_outputs}
-        return {"n_mels": self.n_features_in_, "n_outputs": n_outputs}
+        """The module's shape arguments, from the data seen in fit."""
+        return {"n_mels": self.n_features_in_, "n_outputs": len(self.classes_)}
 
     def initialize_module(self):
-        """Build the module: shapes from the data and ``param_budget`` widths,
-        overridden by any ``module__*`` parameter."""
-        from ..models import architecture_for_budget, count_parameters
-        from ..models._budget import width_parameters
-
-        kwargs = self._module_shape_kwargs()
+        """Build the module: shapes from the data, then (for a registered
+        architecture) the widths of ``param_budget``, then any ``module__*``
+        parameter. A module instance without ``module__*`` parameters is
+        used as it was built."""
         overrides = self.get_params_for("module")
-        explicit = sorted(set(width_parameters(self._architecture)) & set(overrides))
-        if explicit and self.param_budget is not None:
-            raise ValueError(
-                f"param_budget={self.param_budget!r} chooses the layer widths, so it "
-                f"cannot be combined with module__{', module__'.join(explicit)}; "
-                "set one or the other."
-            )
-        if self._architecture and not explicit:
-            # the budget is solved for the module as the user configured it
-            kwargs.update(
-                architecture_for_budget(
-                    self._architecture, self.param_budget, **kwargs, **overrides
+        if isinstance(self.module, torch.nn.Module) and not overrides:
+            kwargs, module = {}, self.module
+        else:
+            kwargs = self._module_shape_kwargs()
+            spec = architecture_of(self.module)
+            if spec is not None and not set(spec.width_args) & set(overrides):
+                # the budget is solved for the module as the user configured it
+                kwargs.update(
+                    architecture_for_budget(
+                        spec.key, self.param_budget, **kwargs, **overrides
+                    )
                 )
-            )
-        kwargs.update(overrides)
-        self.module_ = self.initialized_instance(self.module, kwargs)
+            kwargs.update(overrides)
+            module = self.initialized_instance(self.module, kwargs)
+        self.module_ = module
         self.module_kwargs_ = kwargs
         self.n_params_ = count_parameters(self.module_)
         return self
@@ -317,9 +303,18 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
         callbacks = list(super().get_default_callbacks())
         if self.verbose == 0:
             callbacks = [(n, cb) for n, cb in callbacks if n != "print_log"]
-        if self.train_split is None:
-            return self._with_checkpoint(callbacks)
-        callbacks.append(
+        if self.train_split is not None:
+            callbacks.extend(self._validation_callbacks())
+        if self.checkpoint_dir is not None:
+            from ._checkpoint import TrainingCheckpoint
+
+            # last, so that it saves the state the other callbacks reached
+            callbacks.append(("checkpoint", TrainingCheckpoint()))
+        return callbacks
+
+    def _validation_callbacks(self) -> list:
+        """Validation accuracy, early stopping and the LR schedule."""
+        callbacks = [
             (
                 "valid_acc",
                 EpochScoring(
@@ -329,47 +324,26 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
                     use_caching=True,
                 ),
             )
-        )
+        ]
         if self.patience is not None:
-            callbacks.append(
-                (
-                    "early_stopping",
-                    EarlyStopping(
-                        monitor="valid_loss", patience=self.patience, load_best=True
-                    ),
-                )
+            stopping = EarlyStopping(
+                monitor="valid_loss", patience=self.patience, load_best=True
             )
+            callbacks.append(("early_stopping", stopping))
         if self.lr_schedule == "plateau":
-            callbacks.append(
-                (
-                    "lr_scheduler",
-                    LRScheduler(
-                        torch.optim.lr_scheduler.ReduceLROnPlateau,
-                        monitor="valid_loss",
-                        patience=max(1, (self.patience or 4) // 2),
-                        factor=0.5,
-                    ),
-                )
+            scheduler = LRScheduler(
+                torch.optim.lr_scheduler.ReduceLROnPlateau,
+                monitor="valid_loss",
+                patience=max(1, (self.patience or 4) // 2),
+                factor=0.5,
             )
+            callbacks.append(("lr_scheduler", scheduler))
         elif self.lr_schedule == "cosine":
-            callbacks.append(
-                (
-                    "lr_scheduler",
-                    LRScheduler(
-                        torch.optim.lr_scheduler.CosineAnnealingLR,
-                        T_max=self.max_epochs,
-                    ),
-                )
+            scheduler = LRScheduler(
+                torch.optim.lr_scheduler.CosineAnnealingLR, T_max=self.max_epochs
             )
-        return self._with_checkpoint(callbacks)
-
-    def _with_checkpoint(self, callbacks):
-        # last, so that it saves the state the other callbacks reached
-        if self.checkpoint_dir is None:
-            return callbacks
-        from ._checkpoint import TrainingCheckpoint
-
-        return [*callbacks, ("checkpoint", TrainingCheckpoint())]
+            callbacks.append(("lr_scheduler", scheduler))
+        return callbacks
 
     def get_split_datasets(self, X, y=None, **fit_params):
         """Split a float ``train_split`` into random-crop training and
@@ -377,34 +351,17 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
         split = self.train_split
         if not isinstance(split, Real) or isinstance(split, bool):
             return super().get_split_datasets(X, y, **fit_params)
-        from sklearn.model_selection import train_test_split
-
-        n = len(X)
-        n_valid = int(np.ceil(split * n))
-        if n_valid < 1 or n - n_valid < 1:
-            return X, None
-        stratify = None
-        if not self.multilabel_:
-            counts = np.bincount(X.y, minlength=len(self.classes_))
-            if counts.min() >= 2 and n_valid >= len(self.classes_):
-                stratify = X.y
-        train_idx, valid_idx = train_test_split(
-            np.arange(n),
-            test_size=n_valid,
-            stratify=stratify,
-            random_state=int(X.rng.integers(2**31)),
-        )
-        return X.subset(train_idx, random=True), X.subset(valid_idx, random=False)
+        n_classes = None if self.multilabel_ else len(self.classes_)
+        return split_train_valid(X, split, n_classes=n_classes)
 
     def infer(self, x, **fit_params):
-        if (
-            self.amp
-            and self.device is not None
-            and self._compute_device().type == "cuda"
-        ):
-            with torch.autocast("cuda", dtype=torch.bfloat16):
-                return super().infer(x, **fit_params).float()
-        return super().infer(x, **fit_params)
+        """The module's output for a batch, on the resolved device (bfloat16
+        autocast on CUDA with ``amp``)."""
+        x = to_tensor(x, device=self._compute_device())
+        autocast = self.amp and x.device.type == "cuda"
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=autocast):
+            out = self.module_(x, **fit_params)
+        return out.float() if autocast else out
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         if training and self.mixup_alpha > 0:
@@ -429,24 +386,8 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
         return super().train_step(batch, **fit_params)
 
     # ------------------------------------------------------------------
-    # devices and seeding
+    # placement
     # ------------------------------------------------------------------
-    @contextmanager
-    def _on_device(self):
-        """Run with ``device="auto"`` resolved (the parameter itself is kept)."""
-        requested = self.device
-        resolved = resolve_device("auto" if requested is None else requested)
-        self.__dict__["device"] = resolved
-        try:
-            yield resolved
-        finally:
-            self.__dict__["device"] = requested
-
-    def _compute_device(self) -> torch.device:
-        """The device that training and prediction run on."""
-        device = self.device
-        return torch.device(resolve_device("auto" if device is None else device))
-
     def _unwrapped_module(self) -> torch.nn.Module:
         """``module_`` itself (``AccelerateMixin`` may wrap it while training)."""
         return self.module_
@@ -456,25 +397,17 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
         under ``accelerate launch``)."""
         return True
 
-    @contextmanager
-    def _seeded(self, seed: int, device):
-        devices = []
-        device = torch.device(device)
-        if torch.cuda.is_available() and device.type == "cuda":
-            devices = [device.index or 0]
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
-            yield
-
     # ------------------------------------------------------------------
     # fit
     # ------------------------------------------------------------------
     def _dataset(self, X, y, seed, *, reset=True):
         clips, lengths = self._check_X(X, reset=reset)
         if reset:
-            y_enc = self._encode_y(y, len(clips))
+            encoder = ClassEncoder(self._name())
+            y_enc = encoder.fit_transform(y, n_samples=len(clips))
+            self.classes_, self.multilabel_ = encoder.classes_, encoder.multilabel_
         else:
-            y_enc = self._encode_known_y(y, len(clips))
+            y_enc = self._encoder().transform(y, n_samples=len(clips))
         min_len = int(lengths.min())
         if not reset:
             chunk = self.chunk_size_
@@ -485,20 +418,17 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
         if chunk > min_len:
             short = int(np.argmin(lengths))
             raise ValueError(
-                f"Clip {short} of X has {min_len} frames, fewer than "
+                f"Clip {short} of X has {min_len} {self._unit}, fewer than "
                 f"chunk_size={chunk}; lower chunk_size or drop short clips."
             )
         self.chunk_size_ = int(chunk)
-        augment = None
-        if self.spec_augment and self._input_kind == "spectrogram":
-            augment = spec_augment
         return ChunkDataset(
             clips,
             y_enc,
             chunk=self.chunk_size_,
             random=True,
             seed=seed,
-            augment=augment,
+            augment=self._augmentation(),
         )
 
     def fit(self, X, y=None, **fit_params):
@@ -535,23 +465,17 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         dataset = self._dataset(X, y, seed)
         fresh = not self.warm_start or not self.initialized_
-        checkpoint = None
+        directory = checkpoint = None
         if self.checkpoint_dir is not None and fresh:
-            from ._checkpoint import checkpoint_directory, read_checkpoint
-
-            directory = checkpoint_directory(self, dataset, fit_params)
-            checkpoint = read_checkpoint(directory)
-            if checkpoint is not None and checkpoint["seed"] != seed:
-                # random_state=None: carry on with the interrupted run's seed
-                seed = checkpoint["seed"]
-                dataset.rng = np.random.default_rng(seed)
-            self.checkpoint_dir_ = os.fspath(directory)
+            directory, checkpoint, seed = self._open_checkpoint(
+                dataset, fit_params, seed
+            )
         self._mixup_rng_ = np.random.default_rng(seed + 1)
-        with self._on_device() as device, self._seeded(seed, device):
+        with self._seeded(seed):
             if fresh:
                 self.initialize()
             self._check_chunk_fits_module()
-            if self.checkpoint_dir is None or not fresh:
+            if directory is None:
                 NeuralNet.partial_fit(self, dataset, dataset.y, **fit_params)
                 return self
             saver = dict(self.callbacks_)["checkpoint"]
@@ -565,10 +489,27 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
                 saver.stop()
         return self
 
+    def _open_checkpoint(self, dataset, fit_params, seed):
+        """This fit's checkpoint directory, its checkpoint (or None) and the
+        seed to train with (that of an interrupted run, if any)."""
+        from ._checkpoint import checkpoint_directory, read_checkpoint
+
+        directory = checkpoint_directory(self, dataset, fit_params)
+        checkpoint = read_checkpoint(directory)
+        if checkpoint is not None and checkpoint["seed"] != seed:
+            # random_state=None: carry on with the interrupted run's seed
+            seed = checkpoint["seed"]
+            dataset.rng = np.random.default_rng(seed)
+        self.checkpoint_dir_ = os.fspath(directory)
+        return directory, checkpoint, seed
+
+    def _min_input_length(self) -> int:
+        """The shortest input the module takes (1 if it does not say)."""
+        return int(getattr(self._unwrapped_module(), "min_input_length", 1))
+
     def _check_chunk_fits_module(self):
-        minimum = getattr(self.module_, "min_input_length", 1)
+        minimum = self._min_input_length()
         if self.chunk_size_ < minimum:
-            unit = "samples" if self._input_kind == "waveform" else "frames"
             source = (
                 "the shortest training clip"
                 if self.chunk_size is None
@@ -576,8 +517,8 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
             )
             raise ValueError(
                 f"{type(self.module_).__name__} needs inputs of at least {minimum} "
-                f"{unit}, but {source} gives {self.chunk_size_}. Use longer clips, "
-                "or smaller pools (module__pool_sizes) or fewer blocks."
+                f"{self._unit}, but {source} gives {self.chunk_size_}. Use longer "
+                "clips, or smaller pools (module__pool_sizes) or fewer blocks."
             )
 
     def partial_fit(self, X, y=None, classes=None, **fit_params):
@@ -594,7 +535,7 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         seed = (seed + len(self.history_)) % (2**31 - 1)
         dataset = self._dataset(X, y, seed, reset=False)
-        with self._on_device() as device, self._seeded(seed, device):
+        with self._seeded(seed):
             NeuralNet.partial_fit(self, dataset, dataset.y, **fit_params)
         return self
 
@@ -605,44 +546,30 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
         """Model outputs averaged over chunks covering each whole clip."""
         self.check_is_fitted()
         clips, lengths = self._check_X(X, reset=False)
-        minimum = getattr(self.module_, "min_input_length", 1)
+        minimum = self._min_input_length()
         too_short = np.flatnonzero(lengths < minimum)
         if too_short.size:
-            i = int(too_short[0])
-            unit = "samples" if self._input_kind == "waveform" else "frames"
+            i, unit = int(too_short[0]), self._unit
             raise ValueError(
                 f"Clip {i} of X has {int(lengths[i])} {unit}, fewer than the "
                 f"{minimum} {unit} {type(self.module_).__name__} needs."
             )
-        plan = chunk_plan(lengths, self.chunk_size_, self.max_chunks)
-        sums, counts = None, np.zeros(len(clips))
-        with self._on_device() as device, torch.no_grad():
-            self.module_.eval()
-            by_length: dict[int, list] = {}
-            for entry in plan:
-                by_length.setdefault(entry[2], []).append(entry)
-            for length, entries in by_length.items():
-                for start in range(0, len(entries), self.batch_size):
-                    part = entries[start : start + self.batch_size]
-                    batch = np.stack(
-                        [clips[i][..., s : s + length] for i, s, _ in part]
-                    )
-                    for i, _, _ in part:  # memory-mapped input: drop read pages
-                        release_pages(clips[i])
-                    x = torch.from_numpy(np.ascontiguousarray(batch)).to(device)
-                    out = self._forward_chunks(x, embed).float().cpu().numpy()
-                    if sums is None:
-                        sums = np.zeros((len(clips), out.shape[1]))
-                    idx = np.array([i for i, _, _ in part])
-                    np.add.at(sums, idx, out)
-                    np.add.at(counts, idx, 1)
-        return sums / counts[:, None]
+        self.module_.eval()
+        return average_over_chunks(
+            clips,
+            lengths,
+            partial(self._forward_chunks, embed=embed),
+            chunk=self.chunk_size_,
+            max_chunks=self.max_chunks,
+            batch_size=self.batch_size,
+            device=self._compute_device(),
+        )
 
     def _forward_chunks(self, x, embed: bool):
         autocast = self.amp and x.device.type == "cuda"
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=autocast):
             if embed:
-                return self.module_.embed(x)
+                return self._unwrapped_module().embed(x)
             logits = self.module_(x)
         if self.multilabel_:
             return torch.sigmoid(logits.float())
@@ -694,9 +621,19 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
         Returns
         -------
         embedding : ndarray of shape (n_clips, embedding_dim), float32
-            The representation the output layer reads; use it for
-            recommendation or as features for another classifier.
+            The representation the output layer reads (the module's
+            ``embed``); use it for recommendation or as features for another
+            classifier.
         """
+        self.check_is_fitted()
+        module = self._unwrapped_module()
+        if not callable(getattr(module, "embed", None)):
+            raise TypeError(
+                f"transform returns the module's embedding, but "
+                f"{type(module).__name__} has no embed method. Give it "
+                "embed(x) -> (batch, embedding_dim), the representation its "
+                "output layer reads, or use predict_proba."
+            )
         return self._chunked(X, embed=True).astype(np.float32)
 
     def score(self, X, y, sample_weight=None):
@@ -705,13 +642,7 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
         Labels of ``y`` that were not seen in ``fit`` raise a ``ValueError``.
         """
         self.check_is_fitted()
-        if not self.multilabel_:
-            unseen = np.setdiff1d(np.unique(np.asarray(y)), self.classes_)
-            if unseen.size:
-                raise ValueError(
-                    f"y contains labels not seen in fit: {unseen.tolist()}; the "
-                    f"estimator knows {self.classes_.tolist()}."
-                )
+        self._encoder().check_known(y)
         return super().score(X, y, sample_weight=sample_weight)
 
     # ------------------------------------------------------------------
@@ -722,39 +653,13 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
 
         The file loads with ``torch.load(weights_only=True)``, so
         :func:`load_weights` never executes pickled code (unlike ``pickle``
-        or ``joblib``). Parameters that are not plain values (a custom module
-        class, callbacks, optimizer) are not stored: ``load_weights`` uses the
-        estimator's defaults for them.
+        or ``joblib``). Parameters that are not plain values (callbacks, a
+        custom optimizer) are not stored: ``load_weights`` uses the
+        estimator's defaults for them. Only the estimator's own architecture
+        can be saved this way (``module`` left at its default class); pickle
+        an estimator with another module.
         """
-        self.check_is_fitted()
-        module = self._unwrapped_module()
-        state = {k: v.detach().cpu() for k, v in module.state_dict().items()}
-        name, params = self._weights_header()
-        torch.save(
-            {
-                "format": _FORMAT,
-                "estimator": name,
-                "params": params,
-                "classes": self.classes_.tolist(),
-                "multilabel": bool(self.multilabel_),
-                "n_features_in": getattr(self, "n_features_in_", None),
-                "chunk_size": int(self.chunk_size_),
-                "state_dict": state,
-            },
-            path,
-        )
-
-    def _weights_header(self) -> tuple[str, dict]:
-        """The estimator name and plain parameters that ``save_weights``
-        stores and ``load_weights`` rebuilds the estimator from."""
-        params = {
-            k: v
-            for k, v in self.get_params(deep=False).items()
-            if _plain(v)
-            and k not in ("device", "checkpoint_dir")
-            and not k.startswith("_")  # skorch's bookkeeping
-        }
-        return type(self).__name__, params
+        _persistence.save_weights(self, path)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -763,17 +668,13 @@ class MusicNet(ClassifierMixin, TransformerMixin, NeuralNet):
         tags.non_deterministic = False
         return tags
 
-    def __setstate__(self, state):
-        device = state.get("device")
-        if device == "auto":
-            state = {**state, "device": resolve_device("auto")}
-        super().__setstate__(state)
-        if device == "auto":
-            self.__dict__["device"] = "auto"
-        elif isinstance(self.__dict__.get("device"), torch.device):
-            # skorch falls back to torch.device("cpu") when a pickle from a GPU
-            # machine meets one without CUDA; keep the parameter a string
-            self.__dict__["device"] = str(self.__dict__["device"])
+
+def _module_name(module) -> str:
+    """``module`` as error messages show it: the class name, or "an
+    instance of" it."""
+    if isinstance(module, type):
+        return module.__name__
+    return f"an instance of {type(module).__name__}"
 
 
 def _valid_accuracy(net, dataset, y):
@@ -786,57 +687,3 @@ def _valid_accuracy(net, dataset, y):
         pred = torch.sigmoid(logits).cpu().numpy() >= net.threshold
         return float((pred == (y > 0.5)).mean())
     return float((logits.argmax(dim=1).cpu().numpy() == y).mean())
-
-
-def _check_len(y, n_samples):
-    if len(y) != n_samples:
-        raise ValueError(
-            f"Found input variables with inconsistent numbers of samples: X has "
-            f"{n_samples} clips but y has {len(y)}."
-        )
-    return y
-
-
-def _plain(value) -> bool:
-    if value is None or isinstance(value, bool | int | float | str):
-        return True
-    if isinstance(value, list | tuple):
-        return all(_plain(v) for v in value)
-    return False
-
-
-def load_weights(path: str | os.PathLike, *, device: str = "cpu") -> MusicNet:
-    """Load an estimator saved by :meth:`MusicNet.save_weights`.
-
-    Uses ``torch.load(weights_only=True)``: no pickled code is executed.
-
-    Parameters
-    ----------
-    path : str or path-like
-        File written by ``save_weights``.
-    device : str, default="cpu"
-        Device of the loaded estimator ("cpu", "cuda" or "auto").
-
-    Returns
-    -------
-    estimator : MusicNet
-        A fitted estimator giving the same predictions as the saved one.
-    """
-    from . import _ESTIMATORS
-
-    data = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(data, dict) or data.get("format") != _FORMAT:
-        raise ValueError(f"{os.fspath(path)!r} is not a sklearn-music weights file.")
-    cls = _ESTIMATORS.get(data["estimator"])
-    if cls is None:
-        raise ValueError(f"Unknown estimator {data['estimator']!r} in {path!r}.")
-    est = cls(**data["params"], device=device)
-    est.classes_ = np.asarray(data["classes"])
-    est.multilabel_ = data["multilabel"]
-    if data["n_features_in"] is not None:
-        est.n_features_in_ = data["n_features_in"]
-    est.chunk_size_ = data["chunk_size"]
-    with est._on_device():
-        est.initialize()  # builds the module from the restored params and shapes
-        est.module_.load_state_dict(data["state_dict"])
-    return est

@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
-import types
 from pathlib import Path
 
 import joblib
@@ -35,7 +33,8 @@ import torch
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 from skorch.history import History
 
-from ..utils import release_pages
+from ..utils import atomic_write, hash_values, release_pages
+from ._persistence import weights_header
 
 __all__ = ["TrainingCheckpoint", "checkpoint_directory", "read_checkpoint"]
 
@@ -85,38 +84,10 @@ def checkpoint_directory(net, dataset, fit_params: dict) -> Path:
         and name not in _NOT_FINGERPRINTED
         and not name.startswith("callbacks__")
     }
-    digest.update(_hash_values(params).encode())
-    digest.update(_hash_values(fit_params).encode())
-    name = f"{net._weights_header()[0]}-{digest.hexdigest()}"
+    digest.update(hash_values(params).encode())
+    digest.update(hash_values(fit_params).encode())
+    name = f"{weights_header(net)[0]}-{digest.hexdigest()}"
     return Path(os.fspath(net.checkpoint_dir)) / name
-
-
-def _canonical(value) -> str:
-    """A text that is equal for equal parameter values, whatever their
-    identity (``joblib.hash`` alone tells ``((2, 2),) * 4`` from its deep
-    copy, because pickle records shared objects)."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return repr(value)
-    if isinstance(value, list | tuple):
-        inner = ", ".join(_canonical(v) for v in value)
-        return f"{type(value).__name__}({inner})"
-    if isinstance(value, dict):
-        items = sorted((repr(k), _canonical(v)) for k, v in value.items())
-        return "{" + ", ".join(f"{k}: {v}" for k, v in items) + "}"
-    if isinstance(value, type | types.BuiltinFunctionType):
-        return f"{value.__module__}.{value.__qualname__}"
-    if isinstance(value, types.FunctionType):  # a lambda's name says little
-        code = value.__code__
-        body = joblib.hash((code.co_code, repr(code.co_consts), code.co_names))
-        return f"{value.__module__}.{value.__qualname__}:{body}"
-    try:
-        return joblib.hash(value)
-    except Exception:  # anything that does not pickle
-        return f"{type(value).__module__}.{type(value).__qualname__}"
-
-
-def _hash_values(values: dict) -> str:
-    return hashlib.blake2b(_canonical(values).encode(), digest_size=10).hexdigest()
 
 
 def read_checkpoint(directory: Path) -> dict | None:
@@ -137,22 +108,6 @@ def read_checkpoint(directory: Path) -> dict | None:
             "remove it or choose another checkpoint_dir."
         )
     return state
-
-
-def _write_atomically(state: dict, path: Path) -> None:
-    """Write to a temporary file in the same directory, then rename it over
-    ``path``: readers see the old checkpoint or the new one, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(state, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _builtin(value):
@@ -277,7 +232,9 @@ class TrainingCheckpoint(Callback):
             "callbacks": {} if finished else self._callback_states(net),
             "rng": None if finished else self._rng_states(net, dataset_train),
         }
-        _write_atomically(state, self.directory_ / _FILE)
+        atomic_write(
+            self.directory_ / _FILE, lambda f: torch.save(state, f), make_dirs=True
+        )
 
     def _callback_states(self, net) -> dict:
         states = {}

@@ -20,8 +20,10 @@ from ..utils import clip_blocks, release_pages
 
 __all__ = [
     "ChunkDataset",
+    "average_over_chunks",
     "check_spectrograms",
     "chunk_plan",
+    "split_train_valid",
 ]
 
 
@@ -173,6 +175,63 @@ def chunk_plan(lengths, chunk: int, max_chunks: int | None = None):
     return plan
 
 
+def average_over_chunks(
+    clips,
+    lengths,
+    forward,
+    *,
+    chunk: int,
+    max_chunks: int | None = None,
+    batch_size: int,
+    device,
+) -> np.ndarray:
+    """Outputs of ``forward`` averaged over chunks covering each whole clip.
+
+    Parameters
+    ----------
+    clips : list of ndarray
+        Arrays whose last axis is time (valid frames or samples only).
+    lengths : ndarray of shape (n_clips,)
+        Their lengths along time.
+    forward : callable
+        ``forward(x) -> Tensor (batch, n_outputs)`` for a float32 batch
+        ``x`` of equal-length chunks on ``device``; called without gradients.
+    chunk : int
+        Chunk length (see :func:`chunk_plan`).
+    max_chunks : int or None, default=None
+        Cap on the chunks per clip.
+    batch_size : int
+        Chunks per call of ``forward``.
+    device : str or torch.device
+        Where the batches go.
+
+    Returns
+    -------
+    outputs : ndarray of shape (n_clips, n_outputs), float64
+        The mean over each clip's chunks.
+    """
+    plan = chunk_plan(lengths, chunk, max_chunks)
+    by_length: dict[int, list] = {}
+    for entry in plan:  # equal-length chunks stack into one batch
+        by_length.setdefault(entry[2], []).append(entry)
+    sums, counts = None, np.zeros(len(clips))
+    with torch.no_grad():
+        for length, entries in by_length.items():
+            for start in range(0, len(entries), batch_size):
+                part = entries[start : start + batch_size]
+                batch = np.stack([clips[i][..., s : s + length] for i, s, _ in part])
+                for i, _, _ in part:  # memory-mapped input: drop read pages
+                    release_pages(clips[i])
+                x = torch.from_numpy(np.ascontiguousarray(batch)).to(device)
+                out = forward(x).float().cpu().numpy()
+                if sums is None:
+                    sums = np.zeros((len(clips), out.shape[1]))
+                idx = np.array([i for i, _, _ in part])
+                np.add.at(sums, idx, out)
+                np.add.at(counts, idx, 1)
+    return sums / counts[:, None]
+
+
 class ChunkDataset(torch.utils.data.Dataset):
     """Fixed-length crops of variable-length clips, with targets.
 
@@ -274,3 +333,47 @@ def spec_augment(
         start = int(rng.integers(0, n_frames - width + 1))
         x[..., start : start + width] = fill
     return x
+
+
+def split_train_valid(dataset: ChunkDataset, fraction: float, *, n_classes=None):
+    """Training and validation subsets of a training set.
+
+    Parameters
+    ----------
+    dataset : ChunkDataset
+        The training clips; its generator draws the split.
+    fraction : float
+        ``ceil(fraction * n_clips)`` clips validate.
+    n_classes : int or None, default=None
+        For single-label targets (class indices in ``dataset.y``): the split
+        is stratified when every class has at least 2 clips and the
+        validation set can hold one clip per class.
+
+    Returns
+    -------
+    train : ChunkDataset
+        Random crops; ``dataset`` itself if either part would be empty.
+    valid : ChunkDataset or None
+        Centre crops; None if either part would be empty.
+    """
+    from sklearn.model_selection import train_test_split
+
+    n = len(dataset)
+    n_valid = int(np.ceil(fraction * n))
+    if n_valid < 1 or n - n_valid < 1:
+        return dataset, None
+    stratify = None
+    if n_classes is not None:
+        counts = np.bincount(dataset.y, minlength=n_classes)
+        if counts.min() >= 2 and n_valid >= n_classes:
+            stratify = dataset.y
+    train_idx, valid_idx = train_test_split(
+        np.arange(n),
+        test_size=n_valid,
+        stratify=stratify,
+        random_state=int(dataset.rng.integers(2**31)),
+    )
+    return (
+        dataset.subset(train_idx, random=True),
+        dataset.subset(valid_idx, random=False),
+    )

@@ -1,8 +1,24 @@
-"""The four reference architectures as scikit-learn estimators."""
+"""The four reference architectures as scikit-learn estimators.
+
+Each estimator class names its architecture (``_architecture``, a key of
+:data:`~sklearn_music.models.ARCHITECTURES`); :func:`estimator_class` goes
+the other way.
+"""
 
 from __future__ import annotations
 
-from ..models import Conv1DModule, Conv2DModule, CRNNModule, SampleCNNModule
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ..models import (
+    Conv1DModule,
+    Conv2DModule,
+    CRNNModule,
+    SampleCNNModule,
+    get_architecture,
+)
 from ._base import MusicNet
 
 __all__ = [
@@ -10,6 +26,7 @@ __all__ = [
     "Conv1DClassifier",
     "Conv2DTagger",
     "SampleCNNClassifier",
+    "estimator_class",
 ]
 
 _TRAINING_PARAMS = """\
@@ -124,6 +141,20 @@ def _doc(summary: str, *, unit: str, features: str, extra: str = "", tail: str):
 
 _SPEC_FEATURES = "Number of mel bands seen in fit."
 
+_MODULE_DOC = """\
+    module : torch.nn.Module class or instance, default={default}
+        The network. A class is built as ``module({shape}, **widths,
+        **module__kwargs)``: the shape arguments come from the data, the
+        widths from ``param_budget`` (registered architectures only, see
+        :data:`~sklearn_music.models.ARCHITECTURES`). Any other module class
+        whose constructor takes these shape arguments works too (without
+        ``param_budget``; size it with ``module__*``); it should return logits
+        ``(batch, n_outputs)``, and may have ``embed`` (for
+        :meth:`transform`) and ``min_input_length`` (1 if absent). An
+        instance is trained as it was built.
+"""
+_SPEC_SHAPE = "n_mels=..., n_outputs=..."
+
 
 class CRNNClassifier(MusicNet):
     _architecture = "crnn"
@@ -144,10 +175,7 @@ CRNNClassifier.__doc__ = _doc(
 """,
     unit="frames",
     features=_SPEC_FEATURES,
-    extra="""\
-    module : torch.nn.Module class, default=CRNNModule
-        The network; receives ``n_mels``, ``n_outputs`` and the widths.
-""",
+    extra=_MODULE_DOC.format(default="CRNNModule", shape=_SPEC_SHAPE),
     tail="""
     See Also
     --------
@@ -191,10 +219,7 @@ Conv2DTagger.__doc__ = _doc(
 """,
     unit="frames",
     features=_SPEC_FEATURES,
-    extra="""\
-    module : torch.nn.Module class, default=Conv2DModule
-        The network; receives ``n_mels``, ``n_outputs`` and the widths.
-""",
+    extra=_MODULE_DOC.format(default="Conv2DModule", shape=_SPEC_SHAPE),
     tail="""
     See Also
     --------
@@ -224,10 +249,7 @@ Conv1DClassifier.__doc__ = _doc(
 """,
     unit="frames",
     features=_SPEC_FEATURES,
-    extra="""\
-    module : torch.nn.Module class, default=Conv1DModule
-        The network; receives ``n_mels``, ``n_outputs`` and the widths.
-""",
+    extra=_MODULE_DOC.format(default="Conv1DModule", shape=_SPEC_SHAPE),
     tail="""
     See Also
     --------
@@ -241,9 +263,44 @@ Conv1DClassifier.__doc__ = _doc(
 )
 
 
-class SampleCNNClassifier(MusicNet):
+class _WaveformNet(MusicNet):
+    """A :class:`MusicNet` on raw audio: ``X`` is anything the input layer
+    reads (a 2-D waveform array, ragged clips, file paths), at ``sr``.
+
+    Subclasses define ``sr`` and ``pcm_scale`` in ``__init__``.
+    """
+
+    _parameter_constraints: dict = {
+        **MusicNet._parameter_constraints,
+        "sr": [Interval(Integral, 1, None, closed="left")],
+        "pcm_scale": [
+            None,
+            StrOptions({"dtype"}),
+            Interval(Real, 0, None, closed="neither"),
+        ],
+    }
+
+    def _check_X(self, X, *, reset: bool):
+        """Validate audio ``X``; return ``(clips, lengths)`` (waveforms and
+        their lengths in samples); ``n_features_in_`` is the clip length of
+        a 2-D array (see :func:`~sklearn_music._io.check_clip_length`)."""
+        from .._io import check_audio_input, check_clip_length
+
+        source = check_audio_input(X, sr=self.sr, pcm_scale=self.pcm_scale)
+        check_clip_length(self, X, source, reset=reset)
+        clips = [source[i] for i in range(len(source))]
+        lengths = np.array([c.size for c in clips], dtype=np.int64)
+        return clips, lengths
+
+    def _module_shape_kwargs(self) -> dict:
+        return {"n_outputs": len(self.classes_)}
+
+    def _augmentation(self):
+        return None  # SpecAugment masks spectrograms
+
+
+class SampleCNNClassifier(_WaveformNet):
     _architecture = "samplecnn"
-    _input_kind = "waveform"
 
     def __init__(
         self,
@@ -269,9 +326,8 @@ SampleCNNClassifier.__doc__ = _doc(
 """,
     unit="samples; default 59049",
     features="Clip length in samples of a 2-D array seen in fit (informational).",
-    extra="""\
-    module : torch.nn.Module class, default=SampleCNNModule
-        The network; receives ``n_outputs`` and the widths.
+    extra=_MODULE_DOC.format(default="SampleCNNModule", shape="n_outputs=...")
+    + """\
     sr : int, default=22050
         Sampling rate of array input; files are resampled to it.
     pcm_scale : "dtype", float or None, default=None
@@ -290,3 +346,32 @@ SampleCNNClassifier.__doc__ = _doc(
        waveforms", SMC 2017.
 """,
 )
+
+
+def estimator_class(architecture: str) -> type:
+    """The neural estimator class of a registered architecture.
+
+    Parameters
+    ----------
+    architecture : str
+        A key of :data:`sklearn_music.models.ARCHITECTURES` (``"crnn"``,
+        ``"conv2d"``, ...).
+
+    Returns
+    -------
+    cls : type
+        The estimator class whose ``_architecture`` is ``architecture``
+        (e.g. :class:`CRNNClassifier` for ``"crnn"``).
+
+    Examples
+    --------
+    >>> from sklearn_music.estimators import estimator_class
+    >>> estimator_class("crnn").__name__
+    'CRNNClassifier'
+    """
+    get_architecture(architecture)  # a clear error for unknown keys
+    for name in __all__:
+        cls = globals()[name]
+        if isinstance(cls, type) and cls._architecture == architecture:
+            return cls
+    raise ValueError(f"no estimator is registered for architecture {architecture!r}")

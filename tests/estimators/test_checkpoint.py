@@ -194,7 +194,7 @@ def test_grid_search_folds_write_their_own_checkpoints(data, tmp_path):
 
 def test_bad_checkpoint_settings(data, tmp_path):
     S, y = data
-    with pytest.raises(ValueError, match="checkpoint_dir must be None or a dir"):
+    with pytest.raises(ValueError, match=r"'checkpoint_dir' .* Got 3 instead"):
         CRNNClassifier(checkpoint_dir=3, **SMALL).fit(S, y)
     with pytest.raises(ValueError, match="callbacks='disable'"):
         CRNNClassifier(checkpoint_dir=tmp_path, callbacks="disable").fit(S, y)
