@@ -8,7 +8,7 @@ stage of :class:`CQTSpectrogram` and the spectral features of
 - resolved parameters as frozen dataclasses (:class:`LogParams`,
   :class:`MelParams`, :class:`STFTParams`);
 - framing as librosa frames, where only the ends of a clip are padded
-  (:func:`frame_segments`, :func:`frame_block`, :func:`windowed_block`);
+  (:func:`frame_segments`, :func:`windowed_block`);
 - windows and mel filterbanks, built once per parameter set and cached
   read-only (:func:`get_window`, :func:`mel_filterbank`);
 - the block rFFT, the power spectrum and the banded mel projection
@@ -37,7 +37,6 @@ __all__ = [
     "STFTParams",
     "banded_projection",
     "clip_spectrogram",
-    "frame_block",
     "frame_segments",
     "get_window",
     "log_stage",
@@ -287,15 +286,18 @@ def power(spec, exponent: float):
 # ---------------------------------------------------------------------------
 
 
-def frame_segments(y, n_fft: int, hop: int, margin: int, pad_mode: str):
+def frame_segments(
+    y, n_fft: int, hop: int, margin: int, pad_mode: str, *, whole: bool = False
+):
     """Frames of one clip, centred as librosa does, without copying the clip.
 
     Returns ``(n_frames, segments)``: each segment ``(f0, f1, view)`` holds
     frames ``f0 .. f1 - 1`` as rows of ``view`` (read-only strided windows).
     Only the first and last few frames, which reach into the padding, come from
     small padded copies of the clip's ends; every other frame is a view of
-    ``y`` itself. Short clips and padding modes that look at the whole clip
-    (``"wrap"``, ``"mean"``, ...) pad the clip once instead.
+    ``y`` itself. Short clips, padding modes that look at the whole clip
+    (``"wrap"``, ``"mean"``, ...) and ``whole=True`` pad the clip once
+    instead, which gives one segment of all frames.
     """
     windows = np.lib.stride_tricks.sliding_window_view
     n = 1 + (y.size + 2 * margin - n_fft) // hop
@@ -303,7 +305,8 @@ def frame_segments(y, n_fft: int, hop: int, margin: int, pad_mode: str):
         return n, [(0, n, windows(y, n_fft)[::hop])]
     first = -(-margin // hop)  # first frame that starts inside the clip
     stop = (y.size + margin - n_fft) // hop + 1  # frames ending inside it
-    if pad_mode not in _LOCAL_PAD_MODES or stop - first < 2 or y.size < 4 * n_fft:
+    short = stop - first < 2 or y.size < 4 * n_fft
+    if whole or short or pad_mode not in _LOCAL_PAD_MODES:
         padded = np.pad(y, margin, mode=pad_mode)
         return n, [(0, n, windows(padded, n_fft)[::hop])]
     # head: padded[0 : (first - 1) * hop + n_fft] holds frames 0 .. first - 1
@@ -326,22 +329,6 @@ def windowed_block(segments, start: int, stop: int, window, out):
         a, b = max(start, f0), min(stop, f1)
         if a < b:
             np.multiply(view[a - f0 : b - f0], window, out=out[a - start : b - start])
-    return out[: stop - start]
-
-
-def frame_block(segments, start: int, stop: int, out):
-    """Frames ``start .. stop - 1`` (unwindowed), ``(stop - start, n_fft)``.
-
-    A read-only view when one segment holds them all, else a copy in ``out``,
-    which the next call may overwrite.
-    """
-    for f0, f1, view in segments:
-        if f0 <= start and stop <= f1:
-            return view[start - f0 : stop - f0]
-    for f0, f1, view in segments:
-        a, b = max(start, f0), min(stop, f1)
-        if a < b:
-            out[a - start : b - start] = view[a - f0 : b - f0]
     return out[: stop - start]
 
 
@@ -391,17 +378,20 @@ def magnitude_blocks(y: np.ndarray, n_fft: int, hop: int, *, block: int = 1024):
     start : int
         Index of the block's first frame.
     raw : ndarray of shape (n, n_fft)
-        The unwindowed frames, valid until the next block is asked for.
+        The unwindowed frames (a read-only view of the padded clip).
     magnitude : ndarray of shape (n, 1 + n_fft // 2)
         ``|rfft(hann * raw)|``, in the dtype of ``y``.
     """
     from scipy.fft import rfft
 
-    n, segments = frame_segments(y, n_fft, hop, n_fft // 2, "constant")
+    # callers read the raw frames too: one padded copy of the clip is cheaper
+    # than copying the blocks that span its padded ends
+    n, [(_, _, frames)] = frame_segments(
+        y, n_fft, hop, n_fft // 2, "constant", whole=True
+    )
     window = get_window("hann", n_fft, dtype=y.dtype)
-    buffer = np.empty((min(block, n), n_fft), dtype=y.dtype)
     for start in range(0, n, block):
-        raw = frame_block(segments, start, min(start + block, n), buffer)
+        raw = frames[start : start + block]
         yield start, raw, np.abs(rfft(raw * window, axis=1))
 
 

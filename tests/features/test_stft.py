@@ -17,7 +17,6 @@ from sklearn_music.features import (
 from sklearn_music.features._stft import (
     LogParams,
     MelParams,
-    frame_block,
     frame_segments,
     get_window,
     log_stage,
@@ -115,18 +114,15 @@ def test_magnitude_blocks_equal_librosa_stft_across_blocks(n, n_fft, hop):
     np.testing.assert_allclose(np.concatenate(mags), ref, rtol=1e-9, atol=1e-9)
 
 
-def test_frame_block_is_a_view_inside_one_segment_and_a_copy_across():
+def test_whole_framing_is_one_segment_equal_to_the_split_one():
     y = np.arange(10000, dtype=np.float64)
-    n, segments = frame_segments(y, 512, 128, 256, "constant")
-    assert len(segments) == 3 and n == 1 + 10000 // 128
-    buffer = np.empty((64, 512))
-    inside = frame_block(segments, 10, 20, buffer)
-    assert np.shares_memory(inside, y)
-    across = frame_block(segments, 0, 64, buffer)
-    assert np.shares_memory(across, buffer)
-    full = np.lib.stride_tricks.sliding_window_view(np.pad(y, 256), 512)[::128]
-    np.testing.assert_array_equal(across, full[:64])
-    np.testing.assert_array_equal(inside, full[10:20])
+    n, split = frame_segments(y, 512, 128, 256, "constant")
+    assert len(split) == 3 and n == 1 + 10000 // 128
+    n_whole, whole = frame_segments(y, 512, 128, 256, "constant", whole=True)
+    assert n_whole == n and len(whole) == 1 and whole[0][:2] == (0, n)
+    np.testing.assert_array_equal(
+        whole[0][2], np.concatenate([view for _, _, view in split])
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
