@@ -3,26 +3,27 @@
 Functions :class:`~sklearn_music.recommend.CosineRecommender` uses to turn
 what :meth:`fit`, :meth:`partial_fit` and the queries receive into the
 float32 unit rows that the searches of :mod:`._search` take, and to keep the
-ids and genres of the catalogue consistent as it grows.
+genres of the catalogue consistent as it grows (the ids are checked by
+:mod:`._ids`).
 """
 
 from __future__ import annotations
 
-import os
+from numbers import Number
 
 import numpy as np
 import pandas as pd
 
 from ..utils import format_items
+from ..utils._paths import is_path
 
 __all__ = [
     "check_embedder_output",
-    "check_new_ids",
     "concat_labels",
     "in_chunks",
     "n_items",
-    "new_ids",
     "normalize_rows",
+    "query_batch",
 ]
 
 
@@ -58,6 +59,61 @@ def normalize_rows(E: np.ndarray, what: str) -> np.ndarray:
     return out
 
 
+def query_batch(X, *, audio: bool):
+    """Queries as a batch, and whether ``X`` was a single track.
+
+    One rule for every query method. Without an embedder (``audio=False``)
+    a 1-D array-like of numbers is one embedding and becomes a row of one;
+    a path is refused (reading audio needs an embedder). With an embedder,
+    ``X`` is always audio: a path, a 1-D NumPy array of numbers, or a list
+    of numbers is one waveform and becomes a list of one clip. Anything else
+    (2-D embeddings, a collection of clips or paths, a data frame) is
+    already a batch and is returned as is.
+
+    Parameters
+    ----------
+    X : object
+        The queries given to ``kneighbors``, ``kneighbors_graph`` or
+        ``recommend``.
+    audio : bool
+        Whether the recommender has an embedder, so that ``X`` is audio.
+
+    Returns
+    -------
+    X : object
+        The queries as a batch (2-D embeddings, or a collection of clips).
+    single : bool
+        Whether ``X`` was one track.
+    """
+    if is_path(X):
+        if not audio:
+            raise ValueError(
+                f"X is a file path ({X!r}), but this recommender has no "
+                "embedder to turn audio into embeddings: set embedder=... (a "
+                "fitted transformer) or pass embeddings."
+            )
+        return [X], True
+    if audio:
+        waveform = isinstance(X, np.ndarray) and X.ndim == 1 and X.dtype.kind in "fiu"
+        numbers = (
+            isinstance(X, list | tuple)
+            and len(X) > 0
+            and all(isinstance(v, Number) and np.ndim(v) == 0 for v in X)
+        )
+        if waveform or numbers:
+            return [np.asarray(X)], True
+        return X, False
+    if isinstance(X, pd.Series):  # its index names the features
+        return X.to_frame().T, True
+    try:
+        one_row = not hasattr(X, "iloc") and np.ndim(X) == 1
+    except ValueError:  # a ragged list: validate_data names the problem
+        one_row = False
+    if one_row:
+        return np.reshape(np.asarray(X), (1, -1)), True
+    return X, False
+
+
 def n_items(X) -> int:
     """Number of tracks in ``X`` (an array, a data frame or a list)."""
     return X.shape[0] if hasattr(X, "shape") else len(X)
@@ -65,7 +121,7 @@ def n_items(X) -> int:
 
 def in_chunks(func, X, chunk_size: int) -> np.ndarray:
     """``func(X)`` applied to ``chunk_size`` items of ``X`` at a time."""
-    if isinstance(X, str | os.PathLike) or n_items(X) <= chunk_size:
+    if is_path(X) or n_items(X) <= chunk_size:
         return np.asarray(func(X))
     n = n_items(X)
     parts = []
@@ -87,7 +143,7 @@ def check_embedder_output(E: np.ndarray, X, n_dims: int | None) -> None:
         raise ValueError(
             f"embedder.transform must return numbers; got dtype {E.dtype}."
         )
-    if not isinstance(X, str | os.PathLike) and E.shape[0] != n_items(X):
+    if not is_path(X) and E.shape[0] != n_items(X):
         raise ValueError(
             f"embedder.transform must return one embedding per track: X has "
             f"{n_items(X)} tracks, the embedder returned {E.shape[0]} rows."
@@ -98,36 +154,6 @@ def check_embedder_output(E: np.ndarray, X, n_dims: int | None) -> None:
             f"the catalogue holds {n_dims}-dimensional "
             f"ones (expected {n_dims}, got {E.shape[1]})."
         )
-
-
-def new_ids(ids, n: int, start: int) -> np.ndarray:
-    """The ids of ``n`` new tracks: ``ids``, by default ``start, start + 1, ...``."""
-    if ids is None:
-        return np.arange(start, start + n)
-    ids = np.asarray(ids)
-    if ids.ndim != 1 or ids.shape[0] != n:
-        raise ValueError(
-            f"ids must hold one id per track of X: expected shape ({n},), "
-            f"got {ids.shape}."
-        )
-    return ids
-
-
-def check_new_ids(ids: np.ndarray, known: pd.Index | None) -> None:
-    """Refuse ids repeated among ``ids`` or already ``known`` (the catalogue)."""
-    index = pd.Index(ids)
-    within = index[index.duplicated()].unique()
-    if len(within):
-        raise ValueError(
-            f"ids must be unique; repeated within this batch: {list(within)[:10]}."
-        )
-    if known is not None:
-        clash = index[known.get_indexer(index) >= 0]
-        if len(clash):
-            raise ValueError(
-                f"ids already in the catalogue: {list(clash)[:10]}. Every "
-                "track must have a unique id."
-            )
 
 
 def concat_labels(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -19,13 +18,14 @@ from sklearn.utils.validation import (
 
 from ._catalogue import (
     check_embedder_output,
-    check_new_ids,
     concat_labels,
     in_chunks,
-    new_ids,
     normalize_rows,
+    query_batch,
 )
 from ._genre import CatalogueGenres, GenreScore
+from ._ids import catalogue_id_kind, check_new_ids, new_ids, rows_of
+from ._recommend import RecommendMixin
 from ._search import (
     _TILE,  # noqa: F401 (the tests size catalogues by it)
     ExactSearch,
@@ -37,7 +37,7 @@ from ._search import (
 __all__ = ["CosineRecommender"]
 
 
-class CosineRecommender(BaseEstimator):
+class CosineRecommender(RecommendMixin, BaseEstimator):
     """Recommend the catalogue tracks most similar to a query track.
 
     A content-based recommender shaped like
@@ -434,7 +434,8 @@ class CosineRecommender(BaseEstimator):
             )
         E = self._embed(X, reset=False)
         n = E.shape[0]
-        ids = new_ids(ids, n, self.n_samples_fit_)
+        kind = catalogue_id_kind(self.ids_)
+        ids = new_ids(ids, n, self.n_samples_fit_, catalogue_kind=kind)
         check_new_ids(ids, self._id_index())
         genres = None if self.genres_ is None else self._new_genres(X, y, n)
         self.embeddings_ = np.concatenate([self.embeddings_, E])
@@ -460,14 +461,9 @@ class CosineRecommender(BaseEstimator):
         return self._cached("ids", lambda: pd.Index(self.ids_))
 
     def _rows_of(self, wanted: pd.Index) -> np.ndarray:
-        """Catalogue rows of the tracks ``wanted``; all of them must be known."""
-        rows = self._id_index().get_indexer(wanted)
-        if (rows < 0).any():
-            raise ValueError(
-                f"Unknown track id(s) {list(wanted[rows < 0])[:10]}: "
-                "track takes catalogue ids; pass new queries as X=..."
-            )
-        return rows
+        """Catalogue rows of the tracks ``wanted``; all of them must be known
+        (and of the type of the catalogue's ids)."""
+        return rows_of(self._id_index(), wanted)
 
     def _catalogue_genres(self) -> CatalogueGenres:
         return self._cached("genres", lambda: CatalogueGenres(self.genres_))
@@ -556,10 +552,15 @@ class CosineRecommender(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_queries, n_dims), or audio, default=None
-            Query embeddings, or with ``embedder`` query audio. ``None``
-            queries every catalogue track, each excluded from its own
-            neighbours.
+        X : array-like of shape (n_queries, n_dims) or (n_dims,), or audio, \
+default=None
+            Query embeddings, or with ``embedder`` query audio. One track
+            may be given alone: without ``embedder`` a 1-D array is one
+            embedding; with ``embedder``, ``X`` is always audio, and a 1-D
+            array (or list of numbers) is one waveform and a ``str`` or
+            :class:`os.PathLike` one file. A single query gives a batch of
+            one, shaped as for a list of one. ``None`` queries every
+            catalogue track, each excluded from its own neighbours.
         n_neighbors : int, default=None
             Number of neighbours; defaults to the ``n_neighbors`` parameter.
             At most the catalogue size (minus one when ``X`` is None).
@@ -577,6 +578,8 @@ class CosineRecommender(BaseEstimator):
             gives their ids).
         """
         check_is_fitted(self)
+        if X is not None:
+            X, _ = query_batch(X, audio=self.embedder is not None)
         k = self._check_n_neighbors(n_neighbors, catalogue_queries=X is None)
         _, _, scores, indices = self._neighbours(X, k)
         if not return_distance:
@@ -588,8 +591,10 @@ class CosineRecommender(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_queries, n_dims), or audio, default=None
-            Queries, as in :meth:`kneighbors`; ``None`` for the catalogue.
+        X : array-like of shape (n_queries, n_dims) or (n_dims,), or audio, \
+default=None
+            Queries, as in :meth:`kneighbors` (one track alone gives one
+            row); ``None`` for the catalogue.
         n_neighbors : int, default=None
             Number of neighbours; defaults to the ``n_neighbors`` parameter.
         mode : {"connectivity", "distance"}, default="connectivity"
@@ -617,76 +622,6 @@ class CosineRecommender(BaseEstimator):
         return csr_matrix(
             (data, indices.ravel(), indptr), shape=(n_queries, self.n_samples_fit_)
         )
-
-    def recommend(self, track=None, n=None, *, X=None):
-        """Recommend catalogue tracks as a table of ids and scores.
-
-        Pass either ``track``, catalogue id(s) (the track itself is never
-        recommended), or ``X``, new queries.
-
-        Parameters
-        ----------
-        track : object or list of objects, default=None
-            One catalogue id, or a list of ids for several queries.
-        n : int, default=None
-            Number of recommendations per query; defaults to the
-            ``n_neighbors`` parameter.
-        X : array-like or audio, default=None
-            New queries: one embedding (1-D) or a matrix of them; with
-            ``embedder``, one waveform or file path, or a collection of them.
-
-        Returns
-        -------
-        recommendations : pandas.DataFrame
-            One row per recommended track, best first within each query,
-            with columns ``query`` (only for several queries: the id of a
-            ``track``, or the row number in ``X``), ``id``, ``similarity``
-            (cosine similarity), ``score`` (only with ``method="genre"``:
-            the genre-aware score) and ``genre`` (only when the catalogue has
-            genres). With ``genre_mode="restrict"`` tracks of other genres
-            are left out, so a query may get fewer than ``n`` rows.
-        """
-        check_is_fitted(self)
-        if (track is None) == (X is None):
-            raise ValueError(
-                "recommend needs exactly one of track (catalogue ids) and X (new "
-                f"embeddings or audio); got {'neither' if X is None else 'both'}."
-            )
-        if track is not None:  # catalogue tracks: their rows are the queries
-            single = np.ndim(track) == 0
-            wanted = pd.Index([track] if single else list(track))
-            rows, query_labels = self._rows_of(wanted), wanted.to_numpy()
-        else:
-            rows = None
-            single = (
-                isinstance(X, str | os.PathLike)
-                or (isinstance(X, np.ndarray) and X.ndim == 1 and X.dtype.kind in "fiu")
-                or (
-                    self.embedder is None and not hasattr(X, "iloc") and np.ndim(X) == 1
-                )
-            )
-            if single:
-                X = [X] if self.embedder is not None else np.reshape(X, (1, -1))
-        k = self._check_n_neighbors(n, catalogue_queries=rows is not None)
-        Q, genre, scores, indices = self._neighbours(X, k, rows)
-        if rows is None:
-            query_labels = np.arange(Q.shape[0])
-        similarity = np.einsum("ij,ikj->ik", Q, self.embeddings_[indices])
-        table = {
-            "query": np.repeat(query_labels, k),
-            "id": self.ids_[indices.ravel()],
-            "similarity": similarity.ravel(),
-        }
-        if self.method == "genre":
-            table["score"] = scores.ravel()
-        if self.genres_ is not None:
-            table["genre"] = self.genres_[indices.ravel()]
-        frame = pd.DataFrame(table)
-        if self.method == "genre" and self.genre_mode == "restrict":
-            frame = frame[genre.matches(indices).ravel()].reset_index(drop=True)
-        if single:
-            frame = frame.drop(columns="query")
-        return frame
 
     # ------------------------------------------------------------------
     # persistence and tags

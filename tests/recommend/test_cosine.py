@@ -322,9 +322,12 @@ def test_partial_fit_rejects_duplicate_ids(catalogue):
     assert rec.n_samples_fit_ == 10  # nothing was added
     rec.partial_fit(E[10:12], ids=["long-name-1", "long-name-2"])
     assert list(rec.ids_[-2:]) == ["long-name-1", "long-name-2"]
-    rec.partial_fit(E[12:13])  # default ids are row numbers: mixed types
-    assert rec.ids_.dtype == object and rec.ids_[-1] == 12
-    assert rec.recommend(12, n=1).shape == (1, 2)
+    # default ids are row numbers: integers beside strings are refused
+    with pytest.raises(ValueError, match=r"ids of the catalogue are strings.*pass ids"):
+        rec.partial_fit(E[12:13])
+    assert rec.n_samples_fit_ == 12
+    rec.partial_fit(E[12:13], ids=["t12"])
+    assert rec.recommend("t12", n=1).shape == (1, 2)
     with pytest.raises(ValueError, match=r"expected shape \(2,\), got \(3,\)"):
         rec.partial_fit(E[:2], ids=["a", "b", "c"])
 
