@@ -2,7 +2,9 @@
 recommendation built on PyTorch (through skorch).
 
 Public names are imported lazily, so ``import sklearn_music`` is cheap and the
-feature extractors do not load torch until they compute something.
+feature extractors do not load torch until they compute something. Every
+public estimator and transformer of the subpackages is importable from here,
+e.g. ``from sklearn_music import MelSpectrogram, CRNNClassifier``.
 """
 
 import importlib
@@ -24,6 +26,16 @@ _LAZY = {
     "HandcraftedFeatures": ".features",
     "make_music": ".datasets",
     "GaussianMixtureClassifier": ".estimators",
+    "CRNNClassifier": ".estimators",
+    "Conv2DTagger": ".estimators",
+    "Conv1DClassifier": ".estimators",
+    "SampleCNNClassifier": ".estimators",
+    "AcceleratedCRNNClassifier": ".estimators",
+    "AcceleratedConv2DTagger": ".estimators",
+    "AcceleratedConv1DClassifier": ".estimators",
+    "AcceleratedSampleCNNClassifier": ".estimators",
+    "estimator_class": ".estimators",
+    "load_weights": ".estimators",
     "CosineRecommender": ".recommend",
 }
 

@@ -6,8 +6,14 @@ are long enough). The expected failures are listed per estimator with the
 reason; everything else must pass.
 """
 
+import importlib
+import subprocess
+import sys
+
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+import sklearn_music
 from sklearn_music.estimators import (
     Conv1DClassifier,
     Conv2DTagger,
@@ -111,3 +117,57 @@ def _expected_failed_checks(estimator):
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+# Public classes of the subpackages that are not estimators one fits as is.
+_NOT_TOP_LEVEL = {
+    "MusicNet": "base class for writing a new neural estimator",
+    "AccelerateMusicMixin": "a mixin that adds accelerate to a neural estimator",
+}
+_SUBPACKAGES = [
+    "datasets",
+    "estimators",
+    "features",
+    "metrics",
+    "models",
+    "plotting",
+    "recommend",
+]
+
+
+@pytest.mark.parametrize("subpackage", _SUBPACKAGES)
+def test_estimators_and_transformers_are_top_level(subpackage):
+    """Every public estimator and transformer is importable from the top
+    level (lazily), as the same object."""
+    module = importlib.import_module(f"sklearn_music.{subpackage}")
+    for name in module.__all__:
+        obj = getattr(module, name)
+        is_estimator = (
+            isinstance(obj, type)
+            and callable(getattr(obj, "fit", None))
+            and callable(getattr(obj, "get_params", None))
+        )
+        if not is_estimator or name in _NOT_TOP_LEVEL:
+            continue
+        assert name in sklearn_music.__all__, name
+        assert getattr(sklearn_music, name) is obj, name
+    assert {"load_weights", "estimator_class"} <= set(sklearn_music.__all__)
+
+
+def test_every_checked_estimator_is_top_level():
+    for estimator in ESTIMATORS:
+        assert getattr(sklearn_music, type(estimator).__name__) is type(estimator)
+
+
+def test_import_does_not_load_torch():
+    """``import sklearn_music`` (and its feature extractors) does not load
+    torch; the neural estimators load it when first used."""
+    code = (
+        "import sys, sklearn_music; "
+        "from sklearn_music import MelSpectrogram, make_music; "
+        "print('torch' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False", out.stderr
