@@ -100,8 +100,10 @@ class AudioTransformerMixin(TransformerMixin, BaseEstimator):
             return y
         return y[: self._duration_samples()]
 
-    def _duration_samples(self) -> int:
-        return max(1, round(self.duration * self._target_sr()))
+    def _duration_samples(self, sr: int | None = None) -> int:
+        """``duration`` in samples at ``sr`` (``None``: :meth:`_target_sr`)."""
+        sr = self._target_sr() if sr is None else sr
+        return max(1, round(self.duration * sr))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -161,7 +163,7 @@ class SpectrogramPlan:
         self._max_samples = None
         self.fixed_frames = None
         if duration is not None:
-            self._max_samples = transformer._duration_samples()
+            self._max_samples = transformer._duration_samples(params.sr)
             self.fixed_frames = params.n_frames(self._max_samples)
 
     def clip_frames(self, n_samples: int) -> int:
@@ -191,8 +193,8 @@ class SpectrogramPlan:
         n_frames_i)`` array per clip, or fills ``dest`` (one ``(n_bins, >=
         n_frames_i)`` array per clip) and returns it.
         """
-        transformer = self._transformer
-        clips = [transformer._crop(y) for y in clips]
+        if self._max_samples is not None:
+            clips = [y[: self._max_samples] for y in clips]
         min_samples = self.params.min_samples
         for i, y in zip(idx, clips, strict=True):
             if y.size < min_samples:
@@ -201,7 +203,7 @@ class SpectrogramPlan:
                     f"n_fft={min_samples} needed with center=False."
                 )
         names = [source.describe(i) for i in idx]
-        return transformer._compute(clips, self.params, names, dest)
+        return self._transformer._compute(clips, self.params, names, dest)
 
     def to_array(self) -> np.ndarray:
         """The output of ``transform`` in memory, ``(n_clips, n_bins, n_frames)``."""

@@ -177,6 +177,10 @@ def test_parameters_are_resolved_once_per_transform(cls, kw, monkeypatch):
     clips = [_signal(n, seed=n) for n in (13000, 15000, 17000, 19000, 12500)]
     cls(**kw, batch_size=2).transform(clips)
     assert len(calls) == 1
+    calls.clear()
+    S = cls(**kw, batch_size=2, duration=0.5).transform(clips)  # crops every clip
+    assert len(calls) == 1
+    assert S.shape[2] == cls(**kw).transform([clips[0][:11025]]).shape[2]
 
 
 def test_resolved_parameters_are_frozen():
