@@ -222,23 +222,6 @@ def _registered(arch: str) -> ArchitectureSpec:
     return ARCHITECTURES[arch]
 
 
-def width_parameters(arch: str) -> tuple[str, ...]:
-    """Names of the module arguments that :func:`architecture_for_budget` sets.
-
-    Parameters
-    ----------
-    arch : str
-        A key of :data:`~sklearn_music.models.ARCHITECTURES`.
-
-    Returns
-    -------
-    names : tuple of str
-        The architecture's ``width_args``, e.g. ``("conv_widths",
-        "gru_widths")`` for ``"crnn"``.
-    """
-    return _registered(arch).width_args
-
-
 def architecture_for_budget(
     arch: str,
     budget: float | None = None,
