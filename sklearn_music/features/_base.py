@@ -252,7 +252,8 @@ class _SpectrogramTransformer(AudioTransformerMixin):
         "log": [StrOptions({"db", "db20", "log1p", "none"}), None],
         "ref": [Interval(Real, 0, None, closed="neither"), StrOptions({"max"}), None],
         "amin": [Interval(Real, 0, None, closed="neither"), None],
-        "top_db": [Interval(Real, 0, None, closed="left"), None],
+        # numpy.inf is documented to disable top_db
+        "top_db": [Interval(Real, 0, np.inf, closed="both"), None],
         "log_gain": [Interval(Real, 0, None, closed="neither"), None],
         "fill_value": [Real, None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],

@@ -202,3 +202,18 @@ def test_handcrafted_mel_basis_is_librosa_default():
     # and the features stay finite for odd analysis sizes
     F = HandcraftedFeatures(n_fft=511, hop_length=100).fit_transform([_signal(9000)])
     assert np.isfinite(F).all()
+
+
+def test_top_db_inf_disables_the_floor():
+    """``numpy.inf`` is the documented way to keep the whole dynamic range."""
+    t = np.arange(44100) / 22050
+    y = (0.05 * np.sin(2 * np.pi * 440 * t) * np.exp(-12 * t)).astype(np.float32)
+    S = MelSpectrogram(top_db=np.inf).fit_transform([y])[0]
+    ref = librosa.power_to_db(librosa.feature.melspectrogram(y=y), top_db=None)
+    # bins far below the peak carry more float32 rounding
+    loud = ref > ref.max() - 60
+    np.testing.assert_allclose(S[loud], ref[loud], atol=1e-3)
+    np.testing.assert_allclose(S, ref, atol=0.05)
+    assert S.max() - S.min() > 100  # no floor at 80 dB below the peak
+    with pytest.raises(ValueError, match="top_db"):
+        MelSpectrogram(top_db=-1.0).fit([y])
