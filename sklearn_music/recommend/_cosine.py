@@ -45,7 +45,9 @@ class CosineRecommender(RecommendMixin, BaseEstimator):
     catalogue of track embeddings, L2-normalised, and :meth:`kneighbors`
     returns, for each query, the catalogue tracks of highest cosine
     similarity. :meth:`recommend` wraps it into a :class:`pandas.DataFrame` of
-    catalogue ids. With an ``embedder`` (a fitted transformer or pipeline,
+    catalogue ids, for one query, several, or a listening profile of several
+    seed tracks, optionally re-ranked for diversity and without the tracks
+    already heard. With an ``embedder`` (a fitted transformer or pipeline,
     e.g. a mel spectrogram followed by a
     :class:`~sklearn_music.estimators.CRNNClassifier`, whose ``transform``
     gives the penultimate-layer embedding), every method takes audio instead
@@ -159,6 +161,8 @@ class CosineRecommender(RecommendMixin, BaseEstimator):
     sklearn.neighbors.NearestNeighbors : The same interface for any metric.
     sklearn_music.estimators.CRNNClassifier : Its ``transform`` gives track
         embeddings for this recommender.
+    compare_methods : Compare method 1 and method 2 on labelled queries,
+        with a paired significance test.
 
     Notes
     -----
@@ -363,7 +367,10 @@ class CosineRecommender(RecommendMixin, BaseEstimator):
             predicts the genres.
         ids : array-like of shape (n_tracks,), default=None
             Unique id of each track (e.g. a file path or a database key),
-            returned by :meth:`recommend`. Defaults to the row numbers.
+            returned by :meth:`recommend`. All of one type (integers,
+            strings, or another hashable type such as
+            :class:`pathlib.Path`), stored as given; booleans and missing
+            values are refused. Defaults to the row numbers.
 
         Returns
         -------
@@ -407,7 +414,8 @@ class CosineRecommender(RecommendMixin, BaseEstimator):
             has none.
         ids : array-like of shape (n_tracks,), default=None
             Unique ids of the new tracks, none of them already in the
-            catalogue. Defaults to the next row numbers.
+            catalogue, of the type of the catalogue's ids. Defaults to the
+            next row numbers (integers).
 
         Returns
         -------
@@ -417,8 +425,9 @@ class CosineRecommender(RecommendMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            If an id is repeated or already in the catalogue (all such ids
-            are named); nothing is added then.
+            If an id is repeated or already in the catalogue, missing, a
+            boolean, or not of the type of the catalogue's ids (the
+            offending ids are named); nothing is added then.
         """
         if not hasattr(self, "embeddings_"):
             return self._fit(X, y, ids)

@@ -158,8 +158,10 @@ class RecommendMixin:
         rows = labels = None
         if track is not None:
             single = np.ndim(track) == 0
-            wanted = pd.Index([track] if single else list(track), dtype=object)
-            rows, labels = self._rows_of(wanted), wanted.to_numpy()
+            if not single and not len(track):
+                raise ValueError("track is empty: pass at least one catalogue id.")
+            rows = self._rows_of([track] if single else list(track))
+            labels = self.ids_[rows]  # the ids as the catalogue holds them
         if X is not None:
             X, single = query_batch(X, audio=self.embedder is not None)
         if exclude is None:
@@ -211,7 +213,8 @@ class RecommendMixin:
                 chosen = cand[mmr_select(scores[i, cand], E, k, diversity)]
                 q.append(np.full(len(chosen), i))
                 j.append(chosen)
-            q, j = np.concatenate(q), np.concatenate(j)
+            empty = [np.empty(0, dtype=np.intp)]
+            q, j = np.concatenate(q + empty), np.concatenate(j + empty)
         found = indices[q, j]
         similarity = np.einsum("ij,ij->i", Q[q], self.embeddings_[found])
         columns = {"query": labels[q]} if not single else {}
@@ -261,8 +264,7 @@ class RecommendMixin:
         cand = np.flatnonzero(keep)[:pool]
         E = self.embeddings_[found[cand]]
         chosen = cand[mmr_select(scores[cand], E, k, diversity)]
-        columns = {}
-        table = self._table(columns, found[chosen], similarity[chosen], scores[chosen])
+        table = self._table({}, found[chosen], similarity[chosen], scores[chosen])
         if seed is not None:
             table["seed"] = seed_labels[seed[chosen]]
         return table

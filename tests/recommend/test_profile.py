@@ -235,6 +235,9 @@ def test_option_errors(rng):
         rec.recommend(profile="mean")
     with pytest.raises(ValueError, match="got both"):
         rec.recommend(0, X=E[:1])  # both only make one profile
+    for profile in (None, "mean"):
+        with pytest.raises(ValueError, match="track is empty"):
+            rec.recommend([], profile=profile)
     with pytest.raises(ValueError, match="seeds cancel out"):
         rec.recommend(X=np.vstack([E[0], -E[0]]), profile="mean")
 
