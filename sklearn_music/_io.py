@@ -39,8 +39,7 @@ from ._filecheck import (
     file_problem,
     handle_problems,
 )
-from .utils import format_items
-from .utils._paths import is_path
+from .utils import format_items, is_path
 
 __all__ = [
     "AudioDecodeError",

@@ -17,8 +17,7 @@ from sklearn.utils._param_validation import StrOptions
 
 from .._errors import AudioDecodeError, AudioFileNotFoundError
 from .._filecheck import ON_PROBLEM, Problems, file_problem, handle_problems
-from ..utils import format_items
-from ..utils._paths import expand_path, is_path
+from ..utils import expand_path, format_items, is_path
 
 #: Split names, in the order rows are sorted.
 SPLITS = ("train", "valid", "test")

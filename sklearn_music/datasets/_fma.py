@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import StrOptions, validate_params
 
-from ..utils import format_items
-from ..utils._paths import expand_path
+from ..utils import expand_path, format_items
 from ._base import FILE_CHECK_CONSTRAINTS, build_frame
 
 __all__ = ["load_fma"]

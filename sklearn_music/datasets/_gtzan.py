@@ -8,7 +8,7 @@ from importlib import resources
 import pandas as pd
 from sklearn.utils._param_validation import StrOptions, validate_params
 
-from ..utils._paths import expand_path
+from ..utils import expand_path
 from ._base import FILE_CHECK_CONSTRAINTS, SPLITS, build_frame
 
 __all__ = ["load_gtzan"]

@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import validate_params
 
-from ..utils import format_items
-from ..utils._paths import expand_path
+from ..utils import expand_path, format_items
 from ._base import (
     FILE_CHECK_CONSTRAINTS,
     SPLITS,

@@ -30,8 +30,7 @@ import os
 
 import numpy as np
 
-from ..utils import atomic_write, digest_array, digest_file, hash_values
-from ..utils._paths import is_path
+from ..utils import atomic_write, digest_array, digest_file, hash_values, is_path
 
 __all__ = ["SpectrogramCache", "cached_transform"]
 

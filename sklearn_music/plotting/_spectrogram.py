@@ -14,7 +14,7 @@ from ..features import (
     STFTSpectrogram,
     frame_lengths,
 )
-from ..utils._paths import is_path
+from ..utils import is_path
 from ._base import _axes, _format_count
 
 __all__ = ["SpectrogramDisplay"]

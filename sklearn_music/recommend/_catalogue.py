@@ -14,8 +14,7 @@ from numbers import Number
 import numpy as np
 import pandas as pd
 
-from ..utils import format_items
-from ..utils._paths import is_path
+from ..utils import format_items, is_path
 
 __all__ = [
     "check_embedder_output",

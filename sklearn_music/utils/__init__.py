@@ -8,6 +8,8 @@ primitive is written once here:
   ``os.replace``) for every file the library writes;
 - :func:`digest_file`, :func:`digest_array`, :func:`canonical_text` and
   :func:`hash_values` for content and parameter keys;
+- :func:`is_path` and :func:`expand_path` for telling file paths from
+  in-memory items and expanding ``~``;
 - :func:`format_items` for error messages that name the items at fault;
 - :func:`resolve_device` for ``device="auto"`` and CUDA checks;
 - :func:`clip_blocks` and :func:`release_pages` for block-wise passes over
@@ -28,6 +30,7 @@ from ._disk import (
 )
 from ._format import format_items
 from ._hashing import canonical_text, hash_values
+from ._paths import expand_path, is_path
 
 __all__ = [
     "BLOCK_BYTES",
@@ -36,8 +39,10 @@ __all__ = [
     "clip_blocks",
     "digest_array",
     "digest_file",
+    "expand_path",
     "format_items",
     "hash_values",
+    "is_path",
     "release_pages",
     "resolve_device",
 ]

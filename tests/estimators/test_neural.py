@@ -172,12 +172,17 @@ def test_pipeline_grid_search_and_cross_validation(music):
 
 def test_early_stopping_restores_best(music):
     _, y, S = music
-    est = CRNNClassifier(
-        param_budget=2e4, max_epochs=30, patience=2, lr=0.05, random_state=0
-    ).fit(S[:32], y[:32])
-    history = est.history_
-    assert "valid_loss" in history[-1]
-    assert len(history) < 30 or history[-1, "valid_loss_best"]
+    kw = dict(param_budget=2e4, lr=0.05, random_state=0)
+    est = CRNNClassifier(max_epochs=30, patience=2, **kw).fit(S[:32], y[:32])
+    losses = np.asarray(est.history_[:, "valid_loss"])
+    best = int(np.argmin(losses))
+    # training stopped `patience` epochs after the best one ...
+    assert len(losses) == best + 1 + 2
+    # ... and the weights are those of the best epoch, not of the last
+    ref = CRNNClassifier(max_epochs=best + 1, patience=None, **kw).fit(S[:32], y[:32])
+    np.testing.assert_allclose(
+        est.predict_proba(S[32:]), ref.predict_proba(S[32:]), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_augmentation_options_train(music):
