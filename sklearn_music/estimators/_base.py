@@ -145,7 +145,7 @@ class MusicNet(ClassifierMixin, TransformerMixin, AutoDeviceMixin, NeuralNet):
         checkpoint_dir=None,
         device="cpu",
         random_state=None,
-        verbose=0,
+        verbose=1,
         **kwargs,
     ):
         kwargs.setdefault("iterator_train__shuffle", True)

@@ -97,8 +97,10 @@ _TRAINING_PARAMS = """\
         Seeds weight initialisation, shuffling, crops, augmentation and the
         validation split; with an int, CPU training is reproducible (with
         the same number of PyTorch threads).
-    verbose : int, default=0
-        Print the skorch epoch table when > 0.
+    verbose : int, default=1
+        Print the skorch epoch table (one line per epoch, with the losses,
+        validation accuracy and time) when > 0, as skorch does by default;
+        ``verbose=0`` trains silently.
     **kwargs
         Any other skorch ``NeuralNet`` argument, and ``module__*`` values that
         override the architecture (widths, dropout, ...).
@@ -195,7 +197,7 @@ CRNNClassifier.__doc__ = _doc(
     >>> X, y = make_music(24, n_classes=2, duration=3.0, random_state=0)
     >>> pipe = make_pipeline(
     ...     MelSpectrogram(n_mels=96),
-    ...     CRNNClassifier(param_budget=1e5, max_epochs=2, random_state=0),
+    ...     CRNNClassifier(param_budget=1e5, max_epochs=2, random_state=0, verbose=0),
     ... )
     >>> pipe.fit(X, y).predict(X[:3]).shape
     (3,)
