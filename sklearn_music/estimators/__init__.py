@@ -25,6 +25,8 @@ _NEURAL = {
     "AcceleratedSampleCNNClassifier": "._accelerate",
     "AccelerateMusicMixin": "._accelerate",
     "MusicNet": "._base",
+    "OverTime": "._over_time",
+    "over_time_frame": "._over_time",
     "load_weights": "._persistence",
 }
 

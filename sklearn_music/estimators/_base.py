@@ -65,6 +65,7 @@ from ._data import (
     split_train_valid,
 )
 from ._device import AutoDeviceMixin, DeviceNames
+from ._over_time import OverTimeMixin
 
 __all__ = ["MusicNet"]
 
@@ -72,7 +73,9 @@ __all__ = ["MusicNet"]
 _POSITIVE_INT = Interval(Integral, 1, None, closed="left")
 
 
-class MusicNet(ClassifierMixin, TransformerMixin, AutoDeviceMixin, NeuralNet):
+class MusicNet(
+    ClassifierMixin, TransformerMixin, OverTimeMixin, AutoDeviceMixin, NeuralNet
+):
     """Base class of the neural estimators (see the subclasses for docs).
 
     A subclass sets ``_architecture``, the key of its architecture in
