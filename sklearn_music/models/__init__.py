@@ -16,6 +16,7 @@ from ._budget import (
 from ._conv1d import Conv1DModule
 from ._conv2d import Conv2DModule
 from ._crnn import CRNNModule
+from ._dieleman import DielemanModule
 from ._registry import (
     ARCHITECTURES,
     ArchitectureSpec,
@@ -33,6 +34,7 @@ __all__ = [
     "CRNNModule",
     "Conv1DModule",
     "Conv2DModule",
+    "DielemanModule",
     "SampleCNNModule",
     "architecture_for_budget",
     "architecture_of",

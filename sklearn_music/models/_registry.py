@@ -29,6 +29,7 @@ from torch import nn
 from ._conv1d import Conv1DModule
 from ._conv2d import Conv2DModule
 from ._crnn import CRNNModule
+from ._dieleman import DielemanModule
 from ._samplecnn import SampleCNNModule
 
 __all__ = [
@@ -169,5 +170,14 @@ register_architecture(
         ("stem_width", "widths", "head_width"),
         input_kind="waveform",
         description="sample-level CNN on raw waveforms (Lee 2017)",
+    )
+)
+register_architecture(
+    ArchitectureSpec(
+        "dieleman",
+        DielemanModule,
+        ("conv_widths", "fc_widths"),
+        description="1-D CNN whose first layer spans all mel bands (Dieleman "
+        "& Schrauwen 2014)",
     )
 )

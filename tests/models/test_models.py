@@ -16,6 +16,7 @@ from sklearn_music.models import (
     Conv1DModule,
     Conv2DModule,
     CRNNModule,
+    DielemanModule,
     SampleCNNModule,
     architecture_for_budget,
     architecture_of,
@@ -38,6 +39,17 @@ MODULES = {
     "conv1d": lambda: Conv1DModule(
         6, 3, conv_widths=(2, 2, 3, 3), fc_widths=(4, 5), activation="elu"
     ),
+    "dieleman": lambda: DielemanModule(7, 3, conv_widths=(3, 4), fc_widths=(5,)),
+    "dieleman-odd-kernel-nonorm": lambda: DielemanModule(
+        1,
+        2,
+        conv_widths=(2, 2, 2),
+        fc_widths=(3, 4),
+        kernel_size=3,
+        pool_sizes=(2, 1, 3),
+        input_norm=None,
+        activation="elu",
+    ),
     "samplecnn": lambda: SampleCNNModule(
         3, n_blocks=4, widths=(2, 2, 3, 3), stem_width=2, head_width=6
     ),
@@ -56,7 +68,7 @@ def _input(module, length, batch=2):
 def _build(arch, n_mels, n_outputs, **kwargs):
     if arch == "samplecnn":
         return SampleCNNModule(n_outputs, **kwargs)
-    return SPECTROGRAM[arch](n_mels, n_outputs, **kwargs)
+    return ARCHITECTURES[arch].module(n_mels, n_outputs, **kwargs)
 
 
 def _rel(count, budget):
@@ -388,7 +400,7 @@ def test_scaled_widths_are_the_nearest_rounding():
 
 
 def test_registry_holds_every_module():
-    assert set(ARCHITECTURES) == {"conv1d", "conv2d", "crnn", "samplecnn"}
+    assert set(ARCHITECTURES) == {"conv1d", "conv2d", "crnn", "dieleman", "samplecnn"}
     for key, spec in ARCHITECTURES.items():
         assert spec.key == key
         assert get_architecture(key) is spec
