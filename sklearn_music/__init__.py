@@ -29,6 +29,7 @@ _LAZY = {
     "CRNNClassifier": ".estimators",
     "Conv2DTagger": ".estimators",
     "Conv1DClassifier": ".estimators",
+    "DielemanClassifier": ".estimators",
     "SampleCNNClassifier": ".estimators",
     "AcceleratedCRNNClassifier": ".estimators",
     "AcceleratedConv2DTagger": ".estimators",

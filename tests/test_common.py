@@ -18,6 +18,7 @@ from sklearn_music.estimators import (
     Conv1DClassifier,
     Conv2DTagger,
     CRNNClassifier,
+    DielemanClassifier,
     GaussianMixtureClassifier,
     SampleCNNClassifier,
 )
@@ -83,6 +84,12 @@ ESTIMATORS = [
         module__kernel_size=1,
         **_FAST,
     ),
+    DielemanClassifier(
+        module__conv_widths=(8, 8),
+        module__fc_widths=(8,),
+        module__kernel_size=1,
+        **_FAST,
+    ),
     SampleCNNClassifier(
         chunk_size=None,
         module__n_blocks=1,
@@ -105,6 +112,7 @@ EXPECTED_FAILURES = {
     "CRNNClassifier": _SKORCH,
     "Conv2DTagger": _SKORCH,
     "Conv1DClassifier": _SKORCH,
+    "DielemanClassifier": _SKORCH,
     "SampleCNNClassifier": {**_SKORCH, **_SILENT_ROW},
     "CosineRecommender": _ZERO_ROW,
 }

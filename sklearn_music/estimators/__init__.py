@@ -17,6 +17,7 @@ _NEURAL = {
     "CRNNClassifier": "._neural",
     "Conv2DTagger": "._neural",
     "Conv1DClassifier": "._neural",
+    "DielemanClassifier": "._neural",
     "SampleCNNClassifier": "._neural",
     "estimator_class": "._neural",
     "AcceleratedCRNNClassifier": "._accelerate",

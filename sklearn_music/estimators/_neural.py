@@ -16,6 +16,7 @@ from ..models import (
     Conv1DModule,
     Conv2DModule,
     CRNNModule,
+    DielemanModule,
     SampleCNNModule,
     get_architecture,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "CRNNClassifier",
     "Conv1DClassifier",
     "Conv2DTagger",
+    "DielemanClassifier",
     "SampleCNNClassifier",
     "estimator_class",
 ]
@@ -261,6 +263,60 @@ Conv1DClassifier.__doc__ = _doc(
     ----------
     .. [1] S. Dieleman and B. Schrauwen, "End-to-end learning for music audio",
        ICASSP 2014.
+""",
+)
+
+
+class DielemanClassifier(MusicNet):
+    _architecture = "dieleman"
+
+    def __init__(self, *, module=DielemanModule, **kwargs):
+        super().__init__(module, **kwargs)
+
+
+DielemanClassifier.__doc__ = _doc(
+    """1-D CNN whose first layer spans all mel bands (Dieleman & Schrauwen
+    2014).
+
+    The mel bands are the input channels of 1-D convolutions along time, so
+    each first-layer kernel is an ``n_mels x 8`` patch over the whole
+    spectrum (the "1-D CNN" of Nam et al. 2019). Unlike
+    :class:`Conv1DClassifier` (Choi et al. 2017), whose ``1 x 8`` kernels
+    scan every band separately, its kernels learn spectral shapes that can be
+    drawn and ranked by the tags that activate them (see
+    :ref:`inspection`). Global temporal pooling (mean and max) takes clips
+    of any length. See :class:`~sklearn_music.models.DielemanModule`.
+""",
+    unit="frames",
+    features=_SPEC_FEATURES,
+    extra=_MODULE_DOC.format(default="DielemanModule", shape=_SPEC_SHAPE),
+    tail="""
+    See Also
+    --------
+    Conv1DClassifier, CRNNClassifier
+
+    References
+    ----------
+    .. [1] S. Dieleman and B. Schrauwen, "End-to-end learning for music audio",
+       ICASSP 2014.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn_music.datasets import make_music
+    >>> from sklearn_music.estimators import DielemanClassifier
+    >>> from sklearn_music.features import MelSpectrogram
+    >>> X, y = make_music(24, n_classes=2, duration=2.0, random_state=0)
+    >>> pipe = make_pipeline(
+    ...     MelSpectrogram(n_mels=64),
+    ...     DielemanClassifier(
+    ...         param_budget=2e4, max_epochs=2, random_state=0, verbose=0
+    ...     ),
+    ... )
+    >>> pipe.fit(X, y).predict(X[:3]).shape
+    (3,)
+    >>> tuple(pipe[-1].module_.first_layer.weight.shape)
+    (23, 64, 8)
 """,
 )
 
