@@ -38,6 +38,9 @@ _LAZY = {
     "estimator_class": ".estimators",
     "load_weights": ".estimators",
     "CosineRecommender": ".recommend",
+    "save": "._serialize",
+    "load": "._serialize",
+    "ModelFileError": "._serialize",
 }
 
 __all__ = sorted(_LAZY)

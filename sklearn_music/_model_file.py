@@ -1,15 +1,16 @@
-"""Model files: a fitted pipeline and its metadata in one :mod:`joblib` file.
+"""Model files of the CLI: a fitted pipeline and its metadata.
 
-The format ``sklearn-music-model/1`` (:data:`MODEL_FORMAT`) is what
-``sklearn-music fit`` writes and ``predict``, ``tag`` and ``recommend`` read:
-a pickled dictionary with the keys ``format``, ``sklearn_music_version``,
-``model`` (the model key, e.g. ``"crnn"``), ``task`` (``"multiclass"`` or
-``"multilabel"``), ``classes``, ``pipeline`` (the fitted model),
-``trained_on`` and ``validation``.
+``sklearn-music fit`` writes, and ``predict``, ``tag`` and ``recommend``
+read, a file of :func:`sklearn_music.save` (data only: parameters as JSON,
+tensors as safetensors, other libraries' steps through :mod:`skops.io`)
+whose metadata (:data:`MODEL_FORMAT`) holds ``model`` (the model key, e.g.
+``"crnn"``), ``task`` (``"multiclass"`` or ``"multilabel"``), ``classes``,
+``trained_on`` and ``validation``. Reading it runs no code from the file.
 
-Loading a joblib file runs the code pickled in it: load only files you trust.
-These functions are internal (the format will be replaced by one that stores
-data only); they are documented for contributors.
+Files of the former format (a joblib pickle) are read only with
+``trust_pickle=True`` (``--trust-pickle``): unpickling runs any code stored
+in the file. These functions are internal; they are documented for
+contributors.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from __future__ import annotations
 import os
 import warnings
 from pathlib import Path
+
+from ._serialize import ModelFileError
 
 __all__ = [
     "MODEL_FORMAT",
@@ -30,13 +33,11 @@ __all__ = [
 ]
 
 #: Value of the ``format`` key of a model file.
-MODEL_FORMAT = "sklearn-music-model/1"
+MODEL_FORMAT = "sklearn-music-model/2"
+# the joblib bundles of version 1 are read with trust_pickle=True
+_FORMATS = (MODEL_FORMAT, "sklearn-music-model/1")
 
 _FOREIGN = "was not written by `sklearn-music fit`"
-
-
-class ModelFileError(ValueError):
-    """A model file that cannot be used: damaged, foreign or too old."""
 
 
 class ModelVersionWarning(UserWarning):
@@ -86,13 +87,14 @@ def save_model(
     model: str,
     trained_on: dict | None = None,
     validation: dict | None = None,
+    overwrite: bool = False,
 ) -> dict:
     """Write a fitted model and its metadata to a model file.
 
     Parameters
     ----------
     path : str or path-like
-        The file to write (replaced if it exists).
+        The file to write, atomically.
     pipeline : estimator or Pipeline
         The fitted model.
     model : str
@@ -101,36 +103,51 @@ def save_model(
         What it was trained on, e.g. ``{"data": "music/", "n_clips": 120}``.
     validation : dict or None, default=None
         Its held-out score, e.g. ``{"metric": "accuracy", "score": 0.9}``.
+    overwrite : bool, default=False
+        Replace an existing file (else :class:`FileExistsError`).
 
     Returns
     -------
     bundle : dict
         What was written (see the module's description).
     """
-    import joblib
-
     from . import __version__
+    from ._serialize import save
 
     task, classes = model_info(pipeline)
-    bundle = {
+    metadata = {
         "format": MODEL_FORMAT,
-        "sklearn_music_version": __version__,
         "model": model,
         "task": task,
         "classes": classes,
-        "pipeline": pipeline,
         "trained_on": trained_on,
         "validation": validation,
     }
-    joblib.dump(bundle, path)
-    return bundle
+    save(pipeline, path, metadata=metadata, overwrite=overwrite)
+    return {**metadata, "pipeline": pipeline, "sklearn_music_version": __version__}
 
 
-def _unpickle(path: str | os.PathLike):
-    import joblib
+def _read(path: str | os.PathLike, trust_pickle: bool):
+    """The bundle (or bare model) in ``path``, unpickled only if trusted."""
+    import zipfile
+
+    from ._serialize import load, read_manifest
 
     if not Path(path).is_file():
         raise FileNotFoundError(f"model file not found: '{path}'")
+    if zipfile.is_zipfile(path) or not trust_pickle:
+        manifest = read_manifest(path)  # a pickle is refused here
+        model = load(path)
+        metadata = manifest["metadata"]
+        if metadata.get("format") != MODEL_FORMAT:
+            return model
+        return {
+            **metadata,
+            "pipeline": model,
+            "sklearn_music_version": manifest["sklearn_music_version"],
+        }
+    import joblib
+
     try:
         return joblib.load(path)
     except Exception as exc:  # a damaged or foreign file fails in many ways
@@ -140,15 +157,19 @@ def _unpickle(path: str | os.PathLike):
         ) from None
 
 
-def load_model(path: str | os.PathLike) -> dict:
+def load_model(path: str | os.PathLike, *, trust_pickle: bool = False) -> dict:
     """Read a model file written by :func:`save_model` (``sklearn-music fit``).
 
     Parameters
     ----------
     path : str or path-like
-        The file. It is unpickled with :mod:`joblib`: only load files you
-        trust. A file holding a bare fitted classifier or pipeline is
-        accepted too; its ``model`` is the class name of its final step.
+        The file. A file of :func:`sklearn_music.save` holding a bare fitted
+        classifier or pipeline is accepted too; its ``model`` is the class
+        name of its final step.
+    trust_pickle : bool, default=False
+        Also read a joblib file (the former format, or a pickled pipeline).
+        Unpickling runs any code stored in the file: only for files you
+        trust.
 
     Returns
     -------
@@ -163,8 +184,9 @@ def load_model(path: str | os.PathLike) -> dict:
     FileNotFoundError
         If there is no such file.
     ModelFileError
-        If the file is damaged, is not a model file, or holds a model of
-        another version that this one cannot use.
+        If the file is damaged, is not a model file, is a pickle and
+        ``trust_pickle`` is False, or holds a model of another version that
+        this one cannot use.
 
     Warns
     -----
@@ -173,7 +195,7 @@ def load_model(path: str | os.PathLike) -> dict:
     """
     from . import __version__
 
-    bundle = _unpickle(path)
+    bundle = _read(path, trust_pickle)
     if not isinstance(bundle, dict):
         if not (hasattr(bundle, "predict") and hasattr(bundle, "classes_")):
             raise ModelFileError(
@@ -189,7 +211,7 @@ def load_model(path: str | os.PathLike) -> dict:
             "classes": classes,
             "sklearn_music_version": None,
         }
-    if bundle.get("format") != MODEL_FORMAT or "pipeline" not in bundle:
+    if bundle.get("format") not in _FORMATS or "pipeline" not in bundle:
         raise ModelFileError(
             f"'{path}' is not a model file written by `sklearn-music fit`"
         )

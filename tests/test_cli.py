@@ -9,7 +9,7 @@ import pytest
 import soundfile as sf
 
 from sklearn_music import __version__
-from sklearn_music._model_file import MODEL_FORMAT
+from sklearn_music._model_file import MODEL_FORMAT, load_model
 from sklearn_music.cli import CLIError, main
 from sklearn_music.cli._inputs import find_audio, read_labelled
 from sklearn_music.datasets import make_music
@@ -187,7 +187,7 @@ def test_read_labelled_folder_tree_and_csv(data, tmp_path):
 
 
 def test_fit_predict_round_trip(data, gmm_model, capsys, tmp_path):
-    bundle = joblib.load(gmm_model)
+    bundle = load_model(gmm_model)
     assert bundle["format"] == MODEL_FORMAT
     assert bundle["sklearn_music_version"] == __version__
     assert bundle["model"] == "tzanetakis" and bundle["task"] == "multiclass"
@@ -221,7 +221,7 @@ def test_fit_neural_with_validation_split(data, capsys, tmp_path):
     assert status == 0, out
     assert "validation accuracy:" in out and "on 4 clips" in out
     assert "trained crnn (CRNNClassifier, " in out
-    bundle = joblib.load(model)
+    bundle = load_model(model)
     pipe = bundle["pipeline"]
     assert pipe.named_steps["clf"].param_budget == 1e4
     assert pipe.named_steps["mel"].n_mels == 40
@@ -241,7 +241,7 @@ def test_tag_multilabel_csv(data, capsys, tmp_path):
         capsys, "fit", data / "tags.csv", *TINY_CRNN, "--epochs", "2", "-o", model
     )
     assert status == 0 and "12 clips with 3 tags" in out
-    bundle = joblib.load(model)
+    bundle = load_model(model)
     assert bundle["task"] == "multilabel" and len(bundle["classes"]) == 3
 
     out_csv = tmp_path / "tags.csv"
@@ -370,7 +370,7 @@ def test_features_spectrograms_and_handcrafted(data, capsys, tmp_path):
         (["predict", "-m", "{root}/missing.joblib", "{root}/train"],
          "model file not found: '{root}/missing.joblib'"),
         (["predict", "-m", "{root}/broken.joblib", "{root}/train"],
-         "cannot read model file '{root}/broken.joblib'"),
+         "'{root}/broken.joblib' is not a sklearn-music model file"),
         (["predict", "-m", "{gmm}", "{root}/empty"],
          "no audio files (.wav, .flac, .ogg, .opus, .mp3, .aiff, .aif) found in "
          "folder '{root}/empty'"),
@@ -434,12 +434,17 @@ def test_demo_quick_writes_the_figures(capsys, tmp_path):
 
 
 def test_model_of_another_version_is_refused(data, gmm_model, capsys, tmp_path):
-    bundle = joblib.load(gmm_model)
+    bundle = load_model(gmm_model)
     # as pickled by a version whose HandcraftedFeatures lacked a parameter
     del bundle["pipeline"].named_steps["features"].texture_window
     bundle["sklearn_music_version"] = "0.0.1"
+    bundle["format"] = "sklearn-music-model/1"
     joblib.dump(bundle, tmp_path / "old.joblib")
     status, _, err = run(capsys, "predict", "-m", tmp_path / "old.joblib", data)
+    assert status == 2 and "--trust-pickle" in err  # a pickle is never read unasked
+    status, _, err = run(
+        capsys, "predict", "-m", tmp_path / "old.joblib", data, "--trust-pickle"
+    )
     assert status == 2
     assert "was written by sklearn-music 0.0.1" in err  # a note, then the error
     assert "holds a model of another version of sklearn-music" in err

@@ -8,6 +8,7 @@ import pytest
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+import sklearn_music
 from sklearn_music import __version__
 from sklearn_music._model_file import (
     MODEL_FORMAT,
@@ -19,6 +20,7 @@ from sklearn_music._model_file import (
     model_info,
     save_model,
 )
+from sklearn_music._serialize import read_manifest
 from sklearn_music.estimators import GaussianMixtureClassifier
 
 
@@ -33,17 +35,12 @@ def fitted():
 
 def test_save_and_load_round_trip(fitted, tmp_path):
     pipe, X = fitted
-    path = tmp_path / "m.joblib"
+    path = tmp_path / "m.skmusic"
     bundle = save_model(
         path, pipe, model="gmm", trained_on={"data": "d", "n_clips": 40},
         validation={"metric": "accuracy", "score": 1.0},
     )  # fmt: skip
-    # the order of the pickled dictionary is part of the format
-    assert list(bundle) == [
-        "format", "sklearn_music_version", "model", "task", "classes",
-        "pipeline", "trained_on", "validation",
-    ]  # fmt: skip
-    assert bundle["format"] == MODEL_FORMAT == "sklearn-music-model/1"
+    assert bundle["format"] == MODEL_FORMAT == "sklearn-music-model/2"
     assert (bundle["task"], bundle["classes"]) == ("multiclass", ["a", "b"])
     assert all(type(c) is str for c in bundle["classes"])  # not numpy strings
     loaded = load_model(path)
@@ -51,30 +48,50 @@ def test_save_and_load_round_trip(fitted, tmp_path):
         k: v for k, v in bundle.items() if k != "pipeline"
     }
     np.testing.assert_array_equal(loaded["pipeline"].predict(X), pipe.predict(X))
-    assert joblib.load(path)["sklearn_music_version"] == __version__
+    assert read_manifest(path)["sklearn_music_version"] == __version__
+    # a model file is data, never a pickle
+    with pytest.raises(Exception):  # noqa: B017 - any error will do
+        joblib.load(path)
+
+
+def test_existing_files_are_kept(fitted, tmp_path):
+    pipe, _ = fitted
+    path = tmp_path / "m.skmusic"
+    path.write_bytes(b"precious")
+    with pytest.raises(FileExistsError):
+        save_model(path, pipe, model="gmm")
+    assert path.read_bytes() == b"precious"
+    save_model(path, pipe, model="gmm", overwrite=True)
+    assert load_model(path)["model"] == "gmm"
 
 
 def test_a_bare_fitted_model_is_accepted(fitted, tmp_path):
     pipe, _ = fitted
-    joblib.dump(pipe, tmp_path / "bare.joblib")
-    bundle = load_model(tmp_path / "bare.joblib")
+    sklearn_music.save(pipe, tmp_path / "bare.skmusic")
+    bundle = load_model(tmp_path / "bare.skmusic")
     assert bundle["model"] == "GaussianMixtureClassifier"
-    assert bundle["sklearn_music_version"] is None
     assert final_step(bundle["pipeline"]) is bundle["pipeline"][-1]
+    joblib.dump(pipe, tmp_path / "bare.joblib")  # a pickle only when trusted
+    with pytest.raises(ModelFileError, match="trust_pickle"):
+        load_model(tmp_path / "bare.joblib")
+    bundle = load_model(tmp_path / "bare.joblib", trust_pickle=True)
+    assert bundle["sklearn_music_version"] is None
 
 
 def test_unusable_files_are_refused(fitted, tmp_path):
     with pytest.raises(FileNotFoundError, match=r"model file not found: '.*nope'"):
         load_model(tmp_path / "nope")
     (tmp_path / "junk").write_bytes(b"not a model")
-    with pytest.raises(ModelFileError, match=r"cannot read model file .* damaged"):
+    with pytest.raises(ModelFileError, match=r"not a sklearn-music model file"):
         load_model(tmp_path / "junk")
+    with pytest.raises(ModelFileError, match=r"cannot read model file .* damaged"):
+        load_model(tmp_path / "junk", trust_pickle=True)
     joblib.dump({"format": "other/1", "pipeline": None}, tmp_path / "other")
     with pytest.raises(ModelFileError, match="is not a model file"):
-        load_model(tmp_path / "other")
+        load_model(tmp_path / "other", trust_pickle=True)
     joblib.dump([1, 2], tmp_path / "list")
     with pytest.raises(ModelFileError, match="holds a list, not a fitted"):
-        load_model(tmp_path / "list")
+        load_model(tmp_path / "list", trust_pickle=True)
     assert issubclass(ModelFileError, ValueError)
 
 
@@ -82,9 +99,10 @@ def test_another_version_warns_or_is_refused(fitted, tmp_path):
     pipe, _ = fitted
     bundle = save_model(tmp_path / "m", pipe, model="gmm")
     bundle["sklearn_music_version"] = "0.0.1"
+    bundle["format"] = "sklearn-music-model/1"  # the former, pickled format
     joblib.dump(bundle, tmp_path / "old")
     with pytest.warns(ModelVersionWarning, match="written by sklearn-music 0.0.1"):
-        load_model(tmp_path / "old")
+        load_model(tmp_path / "old", trust_pickle=True)
     # as pickled by a version whose estimator lacked a parameter
     del bundle["pipeline"].named_steps["clf"].n_components
     joblib.dump(bundle, tmp_path / "older")
@@ -92,7 +110,7 @@ def test_another_version_warns_or_is_refused(fitted, tmp_path):
         pytest.warns(ModelVersionWarning),
         pytest.raises(ModelFileError, match=r"another version .* fit it again"),
     ):
-        load_model(tmp_path / "older")
+        load_model(tmp_path / "older", trust_pickle=True)
 
 
 def test_model_info_of_a_tagger():

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..utils import atomic_write
 from ._common import PROG
 from ._options import add_seed_option, add_subcommand, common_options
 
@@ -359,6 +360,11 @@ def _demo_figures(folder: Path, *, search, mel, X_test, y_test, pred, accuracy):
             figure.axes[0].set_title(titles[name])
         if name == "budget_curve.png":
             figure.axes[0].set_ylabel("mean CV accuracy")
-        figure.savefig(folder / name, dpi=100, bbox_inches="tight")
+        atomic_write(  # a figure is complete or absent, never half-written
+            folder / name,
+            lambda f, fig=figure: fig.savefig(
+                f, format="png", dpi=100, bbox_inches="tight"
+            ),
+        )
         plt.close(figure)
     return list(_DEMO_FIGURES)

@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from ._common import CLIError, check_output
+from ._common import CLIError, check_output, write_file
 from ._inputs import find_audio
 from ._options import add_frontend_options, add_inputs_argument, add_subcommand
 
@@ -64,7 +64,7 @@ def _check_options(args) -> tuple:
     options that do not apply to ``args.kind``."""
     from ..pipeline import HANDCRAFTED_FRONT_ENDS, MEL_PARAMS
 
-    out = check_output(args.output)
+    out = check_output(args.output, force=args.force)
     handcrafted = args.kind in HANDCRAFTED_FRONT_ENDS
     allowed = (".npz", ".npy", ".csv") if handcrafted else (".npz", ".npy")
     if out.suffix.lower() not in allowed:
@@ -91,6 +91,9 @@ def run(args) -> None:
 
     out, handcrafted = _check_options(args)
     files = find_audio(args.inputs)
+    check_output(out, force=args.force, inputs=files)
+    if out.suffix.lower() == ".npy":  # the file list beside it
+        check_output(out.with_suffix(".paths.txt"), force=args.force, inputs=files)
     transformer = make_front_end(
         args.kind,
         preset=args.preset,
@@ -118,7 +121,7 @@ def run(args) -> None:
             "hop_length": params["hop_length"],
         }
         what = f"{args.kind} spectrograms"
-    _save(out, X, np.asarray(files, dtype=str), extra)
+    _save(out, X, np.asarray(files, dtype=str), extra, force=args.force)
     print(
         f"wrote {out}: {what} of {len(files)} files, array {X.shape} {X.dtype} "
         f"({seconds:.1f} s)"
@@ -127,18 +130,26 @@ def run(args) -> None:
         print(f"wrote {out.with_suffix('.paths.txt')}: the file of every row")
 
 
-def _save(out, X, paths, extra: dict) -> None:
-    """Write ``X`` and its file list as the suffix of ``out`` says."""
+def _save(out, X, paths, extra: dict, *, force: bool) -> None:
+    """Write ``X`` and its file list as the suffix of ``out`` says, each file
+    atomically."""
     suffix = out.suffix.lower()
     if suffix == ".csv":
         import pandas as pd
 
         frame = pd.DataFrame(X, columns=extra["feature_names"])
         frame.insert(0, "path", paths)
-        frame.to_csv(out, index=False)
+        text = frame.to_csv(index=False).encode("utf-8")
+        write_file(out, lambda f: f.write(text), force=force)
     elif suffix == ".npy":
-        np.save(out, X)
-        listing = out.with_suffix(".paths.txt")
-        listing.write_text("".join(f"{p}\n" for p in paths), encoding="utf-8")
+        write_file(out, lambda f: np.save(f, X, allow_pickle=False), force=force)
+        listing = "".join(f"{p}\n" for p in paths).encode("utf-8")
+        write_file(
+            out.with_suffix(".paths.txt"), lambda f: f.write(listing), force=force
+        )
     else:
-        np.savez(out, X=X, paths=paths, **extra)
+        write_file(
+            out,
+            lambda f: np.savez(f, X=X, paths=paths, **extra),
+            force=force,
+        )

@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from ._common import CLIError, check_output
+from ._common import CLIError, check_output, disk_error
 from ._inputs import read_labelled
 from ._options import (
     add_frontend_options,
@@ -76,9 +76,10 @@ def add_command(subparsers, common) -> None:
         _configure,
         parents=[common],
         help="train a classifier or tagger on labelled audio files",
-        description="Train a model and save it with joblib, with metadata "
-        "(sklearn-music version, classes). DATA is a folder with one subfolder "
-        "of audio files per class (root/<label>/...), or a CSV file with a "
+        description="Train a model and save it, with metadata "
+        "(sklearn-music version, classes), in a model file that holds data "
+        "only (no pickle: reading it runs no code). DATA is a folder with one "
+        "subfolder of audio files per class (root/<label>/...), or a CSV file with a "
         "'path' column and a 'label' column (single-label) or a 'tags' column "
         "of ';'-separated tags (multi-label). Relative paths in a CSV are "
         "relative to its folder.",
@@ -90,9 +91,10 @@ def _configure(fit) -> None:
     fit.add_argument(
         "-o",
         "--output",
-        default="model.joblib",
+        default="model.skmusic",
         metavar="FILE",
-        help="model file to write (default model.joblib)",
+        help="model file to write (default model.skmusic); an existing file "
+        "is replaced only with --force, an input file never",
     )
     fit.add_argument(
         "--model", choices=_model_choices(), default=_DEFAULT_MODEL, help=_model_help()
@@ -204,8 +206,8 @@ def run(args) -> None:
     from .._model_file import final_step, save_model
 
     _check_model_options(args)
-    out = check_output(args.output)
     files, targets, multilabel = read_labelled(args.data)
+    out = check_output(args.output, force=args.force, inputs=[*files, args.data])
     model = _build_model(args, multilabel)
     _describe_data(args, targets, multilabel)
     train, valid = np.arange(len(files)), None
@@ -232,13 +234,19 @@ def run(args) -> None:
             else f"{score:.3f}"
         )
         print(f"validation {validation['metric']}: {shown} on {len(valid)} clips")
-    bundle = save_model(
-        out,
-        model,
-        model=args.model,
-        trained_on={"data": str(args.data), "n_clips": len(train)},
-        validation=validation,
-    )
+    try:
+        bundle = save_model(
+            out,
+            model,
+            model=args.model,
+            trained_on={"data": str(args.data), "n_clips": len(train)},
+            validation=validation,
+            overwrite=args.force,
+        )
+    except FileExistsError:
+        raise CLIError(f"'{out}' appeared during training; pass --force") from None
+    except OSError as exc:
+        raise CLIError(f"could not write '{out}': {disk_error(exc)}") from None
     classes = bundle["classes"]
     kind = "tags" if multilabel else "classes"
     print(f"saved to {out} ({len(classes)} {kind}: {', '.join(map(str, classes))})")

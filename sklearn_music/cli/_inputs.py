@@ -223,7 +223,7 @@ def model_and_audio(args, *, multilabel: bool) -> tuple[dict, list[str]]:
     """
     from .._model_file import configure_model
 
-    bundle = read_model(args.model)
+    bundle = read_model(args.model, trust_pickle=args.trust_pickle)
     check_task(bundle, args.model, multilabel=multilabel)
     files = find_audio(args.inputs)
     configure_model(

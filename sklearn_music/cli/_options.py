@@ -223,6 +223,12 @@ def common_options(
         help="show progress bars and the epoch table of neural networks",
     )
     group.add_argument(
+        "--force",
+        action="store_true",
+        help="replace output files that exist (an input file is never "
+        "replaced); without it an existing output is an error",
+    )
+    group.add_argument(
         "--debug",
         action="store_true",
         default=argparse.SUPPRESS,
@@ -263,6 +269,14 @@ def add_model_file_option(
         default=None,
         metavar="FILE",
         help=f"model file written by `{PROG} fit`{purpose}",
+    )
+    parser.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="also read a model file that is a joblib/pickle file (written "
+        "before sklearn-music 0.1, or by joblib.dump). Unpickling runs any "
+        "code stored in the file: use it only for files you trust like a "
+        "program. Model files of `fit` need no such trust.",
     )
 
 

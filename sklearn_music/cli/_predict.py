@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import PROG, write_table
+from ._common import PROG, check_output, write_table
 from ._inputs import model_and_audio
 from ._options import (
     add_csv_option,
@@ -42,6 +42,9 @@ def run(args) -> None:
     import pandas as pd
 
     bundle, files = model_and_audio(args, multilabel=False)
+    inputs = [*files, args.model]
+    if args.csv is not None:  # before any work
+        check_output(args.csv, force=args.force, inputs=inputs, option="--csv")
     model = bundle["pipeline"]
     table = {"path": files}
     if hasattr(model, "predict_proba"):
@@ -51,4 +54,10 @@ def run(args) -> None:
         table["probability"] = proba[np.arange(len(files)), best].round(4)
     else:
         table["label"] = model.predict(files)
-    write_table(pd.DataFrame(table), args.csv, "prediction")
+    write_table(
+        pd.DataFrame(table),
+        args.csv,
+        "prediction",
+        force=args.force,
+        inputs=inputs,
+    )

@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 
-from ._common import CLIError, check_task, read_model, write_table
+from ._common import CLIError, check_output, check_task, read_model, write_table
 from ._inputs import find_audio, read_catalogue
 from ._options import (
     add_csv_option,
@@ -82,6 +82,9 @@ def run(args) -> None:
 
     files, ids, genres = read_catalogue(args.catalogue)
     queries = find_audio(args.query)
+    inputs = [*files, *queries, args.catalogue, *([args.model] if args.model else [])]
+    if args.csv is not None:  # before any work
+        check_output(args.csv, force=args.force, inputs=inputs, option="--csv")
     ids = np.asarray(ids, dtype=object)
     if args.model is None:
         if args.method == "genre":
@@ -117,7 +120,7 @@ def run(args) -> None:
     for column in ("similarity", "score"):
         if column in table:
             table[column] = table[column].astype(float).round(4)
-    write_table(table, args.csv, "recommendation")
+    write_table(table, args.csv, "recommendation", force=args.force, inputs=inputs)
 
 
 def _per_query(frame, k: int) -> list:
@@ -137,7 +140,7 @@ def _model_recommender(args, files, ids, genres):
         raise CLIError(
             "--duration applies without --model; a model reads audio its own way"
         )
-    bundle = read_model(args.model)
+    bundle = read_model(args.model, trust_pickle=args.trust_pickle)
     model = bundle["pipeline"]
     configure_model(model, device=args.device, n_jobs=args.n_jobs, verbose=args.verbose)
     if args.method == "genre":

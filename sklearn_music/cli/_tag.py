@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import PROG, write_table
+from ._common import PROG, check_output, write_table
 from ._inputs import model_and_audio
 from ._options import (
     add_csv_option,
@@ -61,6 +61,9 @@ def run(args) -> None:
     from .._model_file import final_step
 
     bundle, files = model_and_audio(args, multilabel=True)
+    inputs = [*files, args.model]
+    if args.csv is not None:  # before any work
+        check_output(args.csv, force=args.force, inputs=inputs, option="--csv")
     model = bundle["pipeline"]
     threshold = args.threshold
     if threshold is None:
@@ -79,4 +82,4 @@ def run(args) -> None:
     for rank in range(k):
         table[f"tag_{rank + 1}"] = tags[order[:, rank]]
         table[f"p_{rank + 1}"] = proba[np.arange(len(files)), order[:, rank]].round(4)
-    write_table(pd.DataFrame(table), args.csv, "row")
+    write_table(pd.DataFrame(table), args.csv, "row", force=args.force, inputs=inputs)

@@ -16,6 +16,8 @@ import os
 import numpy as np
 import torch
 
+from ..utils import atomic_write
+
 __all__ = ["load_weights", "save_weights", "weights_header"]
 
 _FORMAT = "sklearn-music-weights/1"
@@ -36,8 +38,14 @@ def _estimator_classes() -> dict[str, type]:
     from ..models import ARCHITECTURES
     from ._neural import estimator_class
 
-    classes = (estimator_class(key) for key in ARCHITECTURES)
-    return {cls.__name__: cls for cls in classes}
+    classes = {}
+    for key in ARCHITECTURES:
+        try:
+            cls = estimator_class(key)
+        except ValueError:  # an architecture without an estimator of its own
+            continue
+        classes[cls.__name__] = cls
+    return classes
 
 
 def weights_header(net) -> tuple[str, dict]:
@@ -91,19 +99,17 @@ def save_weights(net, path: str | os.PathLike) -> None:
     module = net._unwrapped_module()
     state = {k: v.detach().cpu() for k, v in module.state_dict().items()}
     name, params = weights_header(net)
-    torch.save(
-        {
-            "format": _FORMAT,
-            "estimator": name,
-            "params": params,
-            "classes": net.classes_.tolist(),
-            "multilabel": bool(net.multilabel_),
-            "n_features_in": getattr(net, "n_features_in_", None),
-            "chunk_size": int(net.chunk_size_),
-            "state_dict": state,
-        },
-        path,
-    )
+    data = {
+        "format": _FORMAT,
+        "estimator": name,
+        "params": params,
+        "classes": net.classes_.tolist(),
+        "multilabel": bool(net.multilabel_),
+        "n_features_in": getattr(net, "n_features_in_", None),
+        "chunk_size": int(net.chunk_size_),
+        "state_dict": state,
+    }
+    atomic_write(path, lambda f: torch.save(data, f))
 
 
 def load_weights(path: str | os.PathLike, *, device: str = "cpu"):

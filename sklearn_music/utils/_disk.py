@@ -101,6 +101,9 @@ def atomic_write(
     ------
     FileExistsError
         ``overwrite=False`` and ``path`` exists.
+    OSError
+        If writing fails; a full disk (also when reported only as a short
+        write) is ``errno.ENOSPC`` with a message naming ``path``.
     """
     path = os.fspath(path)
     directory, name = os.path.split(path)
@@ -117,12 +120,27 @@ def atomic_write(
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:  # pragma: no cover - already gone
             pass
+        if isinstance(exc, OSError) and _short_write(exc):
+            raise OSError(
+                errno.ENOSPC,
+                f"could not write {path!r}: the disk is full (or the file too "
+                f"large for it); nothing was left behind ({exc})",
+                path,
+            ) from exc
         raise
+
+
+def _short_write(exc: OSError) -> bool:
+    """Whether ``exc`` is a short write without an errno (NumPy reports a
+    full disk as "N requested and M written")."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return exc.strerror is None or "full" not in exc.strerror
+    return exc.errno is None and "requested and" in str(exc)
 
 
 def clip_blocks(
