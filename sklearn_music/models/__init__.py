@@ -25,6 +25,7 @@ from ._registry import (
     register_architecture,
 )
 from ._samplecnn import SampleCNNModule
+from ._shortchunk import ShortChunkResNetModule
 
 __all__ = [
     "ARCHITECTURES",
@@ -36,6 +37,7 @@ __all__ = [
     "Conv2DModule",
     "DielemanModule",
     "SampleCNNModule",
+    "ShortChunkResNetModule",
     "architecture_for_budget",
     "architecture_of",
     "count_parameters",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from numbers import Integral
 
@@ -10,6 +11,7 @@ from torch import nn
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {"relu": nn.ReLU, "elu": nn.ELU}
 INPUT_NORMS = ("freq", "time", None)
+POOLINGS = ("capped", "fixed")
 
 
 def make_activation(activation: str) -> nn.Module:
@@ -78,6 +80,48 @@ def cap_freq_pools(
         n_bins //= pool_f
         out.append((pool_f, pool_t))
     return tuple(out)
+
+
+def check_pooling(pooling) -> str:
+    """Validate ``pooling`` (``"capped"`` or ``"fixed"``)."""
+    if pooling not in POOLINGS:
+        raise ValueError(f"pooling must be 'capped' or 'fixed'; got {pooling!r}")
+    return pooling
+
+
+def min_frames_of(pooling: str, time_pools) -> int:
+    """Fewest input frames a stack of time pools accepts: 1 when the pools
+    are capped, their product when they are fixed."""
+    return 1 if pooling == "capped" else math.prod(time_pools)
+
+
+class CappedMaxPool2d(nn.Module):
+    """Max-pooling whose size is capped at the extent of its input.
+
+    With an input of at least ``kernel_size`` in both axes it is
+    ``nn.MaxPool2d(kernel_size)`` (same output); a shorter axis is pooled
+    whole, so a stack of these pools takes inputs of any length and reduces
+    short ones to a single frame instead of failing. Has no parameters.
+
+    Parameters
+    ----------
+    kernel_size : (int, int)
+        Pool size (frequency, time); the stride is the same.
+    """
+
+    def __init__(self, kernel_size: tuple[int, int]) -> None:
+        super().__init__()
+        self.kernel_size = tuple(int(k) for k in kernel_size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        size = (
+            min(self.kernel_size[0], x.shape[-2]),
+            min(self.kernel_size[1], x.shape[-1]),
+        )
+        return nn.functional.max_pool2d(x, size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}"
 
 
 class InputNorm(nn.Module):
@@ -185,7 +229,8 @@ class SpectrogramModule(nn.Module):
 
     @property
     def min_input_length(self) -> int:
-        """Fewest input frames accepted (the product of the time pools)."""
+        """Fewest input frames accepted: 1 with ``pooling="capped"``, the
+        product of the time pools with ``pooling="fixed"``."""
         return self._min_frames
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
@@ -211,6 +256,9 @@ class SpectrogramModule(nn.Module):
 class ConvBlock2d(nn.Sequential):
     """Convolution ('same' padding) + BatchNorm + activation + max-pool + dropout.
 
+    With ``capped`` the pool is a :class:`CappedMaxPool2d`, which accepts
+    inputs shorter than the pool.
+
     An even kernel is zero-padded one more frame after than before (as Keras'
     ``padding="same"`` does).
     """
@@ -224,6 +272,7 @@ class ConvBlock2d(nn.Sequential):
         pool: tuple[int, int],
         activation: str,
         dropout: float,
+        capped: bool = False,
     ) -> None:
         pad_f, pad_t = kernel_size[0] - 1, kernel_size[1] - 1
         if pad_f % 2 or pad_t % 2:
@@ -240,6 +289,6 @@ class ConvBlock2d(nn.Sequential):
             nn.Conv2d(in_channels, out_channels, kernel_size, padding=padding),
             nn.BatchNorm2d(out_channels),
             make_activation(activation),
-            nn.MaxPool2d(pool),
+            CappedMaxPool2d(pool) if capped else nn.MaxPool2d(pool),
             nn.Dropout(dropout),
         )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 
@@ -12,10 +10,12 @@ from ._blocks import (
     InputNorm,
     SpectrogramModule,
     check_input_norm,
+    check_pooling,
     check_positive_int,
     check_rate,
     check_widths,
     make_activation,
+    min_frames_of,
 )
 
 __all__ = ["Conv1DModule"]
@@ -57,6 +57,13 @@ class Conv1DModule(SpectrogramModule):
     pool_sizes : sequence of int, default=(4, 5, 8, 8)
         Max-pool length along time after each convolution; one per entry of
         ``conv_widths``.
+    pooling : {"capped", "fixed"}, default="capped"
+        ``"capped"``: each time pool is capped at the frames left, so any
+        input length of at least one frame works (a short crop is reduced to
+        one frame early and the global pooling at the end sees the rest);
+        on inputs of at least 1,280 frames the output is that of the
+        paper's fixed pools. ``"fixed"``: the paper's pools as they are;
+        inputs need at least 1,280 frames (the product of the time pools).
     activation : {"relu", "elu"}, default="relu"
         Non-linearity after each BatchNorm and fully connected layer.
     conv_dropout : float, default=0.0
@@ -76,7 +83,8 @@ class Conv1DModule(SpectrogramModule):
     embedding_dim : int
         Size of :meth:`embed`'s output, the last fully connected width.
     min_input_length : int
-        Fewest input frames accepted: the product of the pools (1280).
+        Fewest input frames accepted: 1 with ``pooling="capped"``,
+        the product of the time pools (1280) with ``pooling="fixed"``.
 
     See Also
     --------
@@ -108,6 +116,7 @@ class Conv1DModule(SpectrogramModule):
         fc_widths=(66, 66),
         kernel_size: int = 8,
         pool_sizes=(4, 5, 8, 8),
+        pooling: str = "capped",
         activation: str = "relu",
         conv_dropout: float = 0.0,
         dropout: float = 0.5,
@@ -124,7 +133,8 @@ class Conv1DModule(SpectrogramModule):
         )
         self.fc_widths = check_widths("fc_widths", fc_widths)
         self.kernel_size = check_positive_int("kernel_size", kernel_size)
-        self._min_frames = math.prod(self.pool_sizes)
+        self.pooling = check_pooling(pooling)
+        self._min_frames = min_frames_of(self.pooling, self.pool_sizes)
         self.n_frames = check_input_norm(name, input_norm, n_frames, self._min_frames)
         self.embedding_dim = self.fc_widths[-1]
         conv_dropout = check_rate("conv_dropout", conv_dropout)
@@ -140,6 +150,7 @@ class Conv1DModule(SpectrogramModule):
                     pool=(1, pool),
                     activation=activation,
                     dropout=conv_dropout,
+                    capped=self.pooling == "capped",
                 )
             )
             in_channels = width

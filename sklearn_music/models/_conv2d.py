@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 
@@ -13,10 +11,12 @@ from ._blocks import (
     SpectrogramModule,
     cap_freq_pools,
     check_input_norm,
+    check_pooling,
     check_pools,
     check_positive_int,
     check_rate,
     check_widths,
+    min_frames_of,
 )
 
 __all__ = ["Conv2DModule"]
@@ -51,6 +51,13 @@ class Conv2DModule(SpectrogramModule):
     pool_sizes : sequence of (int, int), default=((2, 4),) * 3 + ((3, 5), (4, 4))
         Max-pool size (frequency, time) after each convolution; one per
         entry of ``conv_widths``.
+    pooling : {"capped", "fixed"}, default="capped"
+        ``"capped"``: each time pool is capped at the frames left, so any
+        input length of at least one frame works (a short crop is reduced to
+        one frame early and the global pooling at the end sees the rest);
+        on inputs of at least 1,280 frames the output is that of the
+        paper's fixed pools. ``"fixed"``: the paper's pools as they are;
+        inputs need at least 1,280 frames (the product of the time pools).
     activation : {"relu", "elu"}, default="relu"
         Non-linearity after each BatchNorm (the Keras original used ELU).
     conv_dropout : float, default=0.0
@@ -71,7 +78,8 @@ class Conv2DModule(SpectrogramModule):
     embedding_dim : int
         Size of :meth:`embed`'s output, the last convolution width.
     min_input_length : int
-        Fewest input frames accepted: the product of the time pools (1280).
+        Fewest input frames accepted: 1 with ``pooling="capped"``,
+        the product of the time pools (1280) with ``pooling="fixed"``.
 
     See Also
     --------
@@ -95,6 +103,8 @@ class Conv2DModule(SpectrogramModule):
     >>> module(torch.randn(2, 96, 1366)).shape
     torch.Size([2, 10])
     >>> module.min_input_length
+    1
+    >>> Conv2DModule(96, 10, pooling="fixed").min_input_length
     1280
     """
 
@@ -105,6 +115,7 @@ class Conv2DModule(SpectrogramModule):
         *,
         conv_widths=(64, 128, 128, 128, 64),
         pool_sizes=((2, 4), (2, 4), (2, 4), (3, 5), (4, 4)),
+        pooling: str = "capped",
         activation: str = "relu",
         conv_dropout: float = 0.0,
         dropout: float = 0.5,
@@ -118,7 +129,8 @@ class Conv2DModule(SpectrogramModule):
         pools = check_pools("pool_sizes", pool_sizes)
         self.conv_widths = check_widths("conv_widths", conv_widths, length=len(pools))
         self.pool_sizes = cap_freq_pools(self.n_mels, pools)
-        self._min_frames = math.prod(t for _, t in self.pool_sizes)
+        self.pooling = check_pooling(pooling)
+        self._min_frames = min_frames_of(self.pooling, [t for _, t in self.pool_sizes])
         self.n_frames = check_input_norm(name, input_norm, n_frames, self._min_frames)
         self.embedding_dim = self.conv_widths[-1]
         conv_dropout = check_rate("conv_dropout", conv_dropout)
@@ -134,6 +146,7 @@ class Conv2DModule(SpectrogramModule):
                     pool=pool,
                     activation=activation,
                     dropout=conv_dropout,
+                    capped=self.pooling == "capped",
                 )
             )
             in_channels = width

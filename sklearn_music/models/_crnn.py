@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 
@@ -13,10 +11,12 @@ from ._blocks import (
     SpectrogramModule,
     cap_freq_pools,
     check_input_norm,
+    check_pooling,
     check_pools,
     check_positive_int,
     check_rate,
     check_widths,
+    min_frames_of,
 )
 
 __all__ = ["CRNNModule"]
@@ -53,6 +53,13 @@ class CRNNModule(SpectrogramModule):
     pool_sizes : sequence of (int, int), default=((2, 2), (3, 3), (4, 4), (4, 4))
         Max-pool size (frequency, time) after each convolution; one per
         entry of ``conv_widths``.
+    pooling : {"capped", "fixed"}, default="capped"
+        ``"capped"``: each time pool is capped at the frames left, so any
+        input length of at least one frame works (a short crop is reduced to
+        one frame early and the global pooling at the end sees the rest);
+        on inputs of at least 96 frames the output is that of the
+        paper's fixed pools. ``"fixed"``: the paper's pools as they are;
+        inputs need at least 96 frames (the product of the time pools).
     activation : {"relu", "elu"}, default="relu"
         Non-linearity after each BatchNorm (the Keras original used ELU).
     conv_dropout : float, default=0.1
@@ -73,7 +80,8 @@ class CRNNModule(SpectrogramModule):
     embedding_dim : int
         Size of :meth:`embed`'s output, the last GRU width.
     min_input_length : int
-        Fewest input frames accepted: the product of the time pools (96).
+        Fewest input frames accepted: 1 with ``pooling="capped"``,
+        the product of the time pools (96) with ``pooling="fixed"``.
 
     See Also
     --------
@@ -110,6 +118,7 @@ class CRNNModule(SpectrogramModule):
         conv_widths=(64, 128, 128, 128),
         gru_widths=(32, 32),
         pool_sizes=((2, 2), (3, 3), (4, 4), (4, 4)),
+        pooling: str = "capped",
         activation: str = "relu",
         conv_dropout: float = 0.1,
         dropout: float = 0.3,
@@ -124,7 +133,8 @@ class CRNNModule(SpectrogramModule):
         self.conv_widths = check_widths("conv_widths", conv_widths, length=len(pools))
         self.gru_widths = check_widths("gru_widths", gru_widths)
         self.pool_sizes = cap_freq_pools(self.n_mels, pools)
-        self._min_frames = math.prod(t for _, t in self.pool_sizes)
+        self.pooling = check_pooling(pooling)
+        self._min_frames = min_frames_of(self.pooling, [t for _, t in self.pool_sizes])
         self.n_frames = check_input_norm(name, input_norm, n_frames, self._min_frames)
         self.embedding_dim = self.gru_widths[-1]
         conv_dropout = check_rate("conv_dropout", conv_dropout)
@@ -140,6 +150,7 @@ class CRNNModule(SpectrogramModule):
                     pool=pool,
                     activation=activation,
                     dropout=conv_dropout,
+                    capped=self.pooling == "capped",
                 )
             )
             in_channels = width

@@ -31,6 +31,7 @@ from ._conv2d import Conv2DModule
 from ._crnn import CRNNModule
 from ._dieleman import DielemanModule
 from ._samplecnn import SampleCNNModule
+from ._shortchunk import ShortChunkResNetModule
 
 __all__ = [
     "ARCHITECTURES",
@@ -161,6 +162,14 @@ register_architecture(
         CRNNModule,
         ("conv_widths", "gru_widths"),
         description="convolutional recurrent network (Choi 2017)",
+    )
+)
+register_architecture(
+    ArchitectureSpec(
+        "shortchunk",
+        ShortChunkResNetModule,
+        ("widths", "dense_width"),
+        description="short-chunk CNN with residual blocks (Won 2020)",
     )
 )
 register_architecture(

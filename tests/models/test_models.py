@@ -18,6 +18,7 @@ from sklearn_music.models import (
     CRNNModule,
     DielemanModule,
     SampleCNNModule,
+    ShortChunkResNetModule,
     architecture_for_budget,
     architecture_of,
     count_parameters,
@@ -35,6 +36,21 @@ MODULES = {
         5, 2, conv_widths=(2,) * 4, gru_widths=(2,), activation="elu", input_norm=None
     ),
     "conv2d": lambda: Conv2DModule(8, 3, conv_widths=(2, 2, 3, 3, 4)),
+    "conv2d-fixed": lambda: Conv2DModule(
+        8, 3, conv_widths=(2, 2, 3, 3, 4), pooling="fixed"
+    ),
+    "crnn-fixed": lambda: CRNNModule(
+        8, 3, conv_widths=(2, 3, 3, 4), gru_widths=(3,), pooling="fixed"
+    ),
+    "conv1d-fixed": lambda: Conv1DModule(
+        6, 3, conv_widths=(2, 2, 3, 3), fc_widths=(4,), pooling="fixed"
+    ),
+    "shortchunk": lambda: ShortChunkResNetModule(
+        16, 3, widths=(2, 3, 3, 4), dense_width=5
+    ),
+    "shortchunk-one-band-nonorm": lambda: ShortChunkResNetModule(
+        1, 2, widths=(2, 2), dense_width=3, stride=3, input_norm=None
+    ),
     "conv2d-one-band": lambda: Conv2DModule(1, 2, conv_widths=(2, 2, 2, 2, 3)),
     "conv1d": lambda: Conv1DModule(
         6, 3, conv_widths=(2, 2, 3, 3), fc_widths=(4, 5), activation="elu"
@@ -92,9 +108,12 @@ def test_forward_shape(name, extra):
 
 
 def test_min_input_lengths():
-    assert CRNNModule(96, 2).min_input_length == 2 * 3 * 4 * 4
-    assert Conv2DModule(96, 2).min_input_length == 4 * 4 * 4 * 5 * 4
-    assert Conv1DModule(96, 2).min_input_length == 4 * 5 * 8 * 8
+    fixed = {"pooling": "fixed"}
+    assert CRNNModule(96, 2, **fixed).min_input_length == 2 * 3 * 4 * 4
+    assert Conv2DModule(96, 2, **fixed).min_input_length == 4 * 4 * 4 * 5 * 4
+    assert Conv1DModule(96, 2, **fixed).min_input_length == 4 * 5 * 8 * 8
+    for cls in (CRNNModule, Conv2DModule, Conv1DModule, ShortChunkResNetModule):
+        assert cls(96, 2).min_input_length == 1  # capped pools, any length
     assert SampleCNNModule(2).min_input_length == 59049
     assert SampleCNNModule(2, n_blocks=3).min_input_length == 81
 
@@ -115,6 +134,47 @@ def test_paper_feature_maps():
         stem = waveform.stem(torch.randn(1, 1, 59049))
         assert stem.shape[-1] == 19683
         assert waveform.blocks(stem).shape[-1] == 1
+
+
+@pytest.mark.parametrize("cls", [Conv2DModule, CRNNModule, Conv1DModule])
+def test_capped_pools_equal_the_papers_on_long_input(cls):
+    """pooling="capped" (the default) computes exactly what the paper's fixed
+    pools compute on inputs at least as long as their product; shorter
+    inputs, which the fixed pools refuse, still give logits."""
+    torch.manual_seed(0)
+    capped = cls(96, 3).eval()
+    fixed = cls(96, 3, pooling="fixed").eval()
+    fixed.load_state_dict(capped.state_dict())
+    assert count_parameters(capped) == count_parameters(fixed)
+    x = torch.randn(2, 96, 1366)
+    with torch.no_grad():
+        torch.testing.assert_close(capped(x), fixed(x), rtol=0, atol=0)
+        short = torch.randn(2, 96, 60)  # 1.4 s at 22,050 Hz / hop 512
+        assert torch.isfinite(capped(short)).all()
+    with pytest.raises(ValueError, match="needs at least"):
+        fixed(short)
+
+
+@pytest.mark.parametrize("length", [1, 2, 7, 128, 160])
+def test_shortchunk_any_length(length):
+    module = ShortChunkResNetModule(128, 4).eval()
+    with torch.no_grad():
+        assert module(torch.randn(2, 128, length)).shape == (2, 4)
+    assert module.embedding_dim == 128
+
+
+def test_shortchunk_paper_widths():
+    """Won et al.'s model: n_channels=128, 7 blocks, 128 mels, 3.69 s chunks;
+    7 stride-2 blocks take 128 mel bins to one."""
+    widths = (128, 128, 256, 256, 256, 256, 512)
+    with torch.device("meta"):
+        module = ShortChunkResNetModule(128, 50, widths=widths, dense_width=512)
+    x = torch.zeros(1, 1, 128, 231)
+    with torch.device("meta"):
+        out = module.to("meta").blocks(x.to("meta"))
+    assert out.shape == (1, 512, 1, 2)
+    # 3x3 convolutions with bias, BN, the projected shortcuts, dense + BN
+    assert count_parameters(module) == 12_104_498
 
 
 def test_conv1d_fc_reads_every_mel_band():
@@ -195,7 +255,8 @@ def test_input_norm_time_fixes_the_length():
     with pytest.raises(
         ValueError, match="needs at least 1280 frames; got n_frames=1000"
     ):
-        Conv1DModule(8, 2, input_norm="time", n_frames=1000)
+        Conv1DModule(8, 2, input_norm="time", n_frames=1000, pooling="fixed")
+    assert Conv1DModule(8, 2, input_norm="time", n_frames=100).n_frames == 100
     with pytest.raises(ValueError, match="only used with input_norm='time'"):
         CRNNModule(8, 2, n_frames=100)
 
@@ -211,6 +272,9 @@ def test_input_norm_time_fixes_the_length():
         (lambda: Conv2DModule(96, 2, dropout=1.0), r"dropout must be in \[0, 1\)"),
         (lambda: Conv1DModule(96, 2, fc_widths=(4, 0)), "each of fc_widths"),
         (lambda: Conv1DModule(96, 2, input_norm="batch"), "input_norm must be"),
+        (lambda: Conv2DModule(96, 2, pooling="adaptive"), "pooling must be"),
+        (lambda: ShortChunkResNetModule(96, 2, widths=()), "widths must not be"),
+        (lambda: ShortChunkResNetModule(96, 2, stride=0), "stride must be"),
         (lambda: SampleCNNModule(2, n_blocks=3, widths=(4, 4)), "widths must have 3"),
     ],
 )
@@ -338,7 +402,7 @@ def test_budget_none_returns_defaults():
     ("n_mels", "n_outputs"), [(96, 50), (128, 10)], ids=["96-50", "128-10"]
 )
 @pytest.mark.parametrize("budget", [1.5e5, 7e5, 2e6])
-@pytest.mark.parametrize("arch", [*sorted(SPECTROGRAM), "samplecnn"])
+@pytest.mark.parametrize("arch", [*sorted(SPECTROGRAM), "samplecnn", "shortchunk"])
 def test_arbitrary_budget_within_2_percent(arch, budget, n_mels, n_outputs):
     kwargs = architecture_for_budget(arch, budget, n_mels=n_mels, n_outputs=n_outputs)
     with torch.device("meta"):
@@ -400,7 +464,14 @@ def test_scaled_widths_are_the_nearest_rounding():
 
 
 def test_registry_holds_every_module():
-    assert set(ARCHITECTURES) == {"conv1d", "conv2d", "crnn", "dieleman", "samplecnn"}
+    assert set(ARCHITECTURES) == {
+        "conv1d",
+        "conv2d",
+        "crnn",
+        "dieleman",
+        "samplecnn",
+        "shortchunk",
+    }
     for key, spec in ARCHITECTURES.items():
         assert spec.key == key
         assert get_architecture(key) is spec
