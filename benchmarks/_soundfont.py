@@ -1,12 +1,15 @@
-"""Render labelled clips of real sampled instruments from a GM soundfont.
+"""Render clips of real sampled instruments from General MIDI soundfonts.
 
 Used by the benchmarks that need recorded instrument sounds rather than
-``make_music``'s synthesis: the FluidR3 GM soundfont (MIT licence, fetched by
-``benchmarks/fetch_soundfont.sh``) played by TinySoundFont
-(``pip install tinysoundfont``). The task is *predominant instrument
-recognition*: a lead instrument from one General MIDI family plays a random
-melody over a quieter accompaniment (chords on an instrument of another
-family, and drums in half of the clips). The label is the lead's family.
+``make_music``'s synthesis: the FluidR3 GM (MIT), TimGM6mb (GPL-2) and
+MuseScore General (MIT) soundfonts, fetched from Debian packages by
+``benchmarks/fetch_soundfont.sh`` into ``.data/soundfont/`` (never
+committed), played by TinySoundFont (``pip install --no-deps tinysoundfont``).
+:class:`Renderer` plays event lists; :func:`render_dataset` is the older
+*predominant instrument* set: a lead instrument from one General MIDI family
+plays a random melody over a quieter accompaniment (chords on an instrument
+of another family, and drums in half of the clips); the label is the lead's
+family. :mod:`_tasks` builds the accuracy benchmark's tasks on top.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-SOUNDFONT = ROOT / ".data" / "soundfont" / "FluidR3_GM.sf2"
 
 #: General MIDI families used as classes: name -> programs (0-based), range
 FAMILIES = {
@@ -79,7 +81,68 @@ def _events(rng, family, seconds):
             events += [(t + 0.1, "off", 9, key, 0)]
             t += step
             i += 1
-    return sorted(events, key=lambda e: (e[0], e[1] != "program", e[1] == "on"))
+    return events
+
+
+SOUNDFONTS = {
+    "FluidR3_GM": ROOT / ".data" / "soundfont" / "FluidR3_GM.sf2",
+    "TimGM6mb": ROOT / ".data" / "soundfont" / "TimGM6mb.sf2",
+    "MuseScore_General": ROOT / ".data" / "soundfont" / "MuseScore_General_Full.sf3",
+}
+
+
+class Renderer:
+    """TinySoundFont synthesiser with the soundfonts of :data:`SOUNDFONTS`.
+
+    ``render(events, seconds, soundfont)`` plays MIDI-like events
+    ``(time_s, kind, chan, key, vel)`` (``kind`` one of ``"program"``,
+    ``"on"``, ``"off"``; channel 9 is the drum kit) with one soundfont and
+    returns a mono float32 waveform, peak-normalised to 0.5.
+    """
+
+    def __init__(self, sr=22050, names=None):
+        import tinysoundfont
+
+        names = list(SOUNDFONTS) if names is None else list(names)
+        missing = [str(SOUNDFONTS[n]) for n in names if not SOUNDFONTS[n].exists()]
+        if missing:
+            raise FileNotFoundError(
+                f"{', '.join(missing)} missing: run benchmarks/fetch_soundfont.sh "
+                "first."
+            )
+        self.sr = sr
+        self.synth = tinysoundfont.Synth(samplerate=sr)
+        self.sfids = {n: self.synth.sfload(str(SOUNDFONTS[n])) for n in names}
+
+    def render(self, events, seconds, soundfont="FluidR3_GM"):
+        synth, sr, sfid = self.synth, self.sr, self.sfids[soundfont]
+        n = int(seconds * sr)
+        synth.notes_off()
+        synth.sounds_off()
+        synth.generate(sr)  # let previous voices die out
+        audio = np.zeros((n, 2), np.float32)
+        done = 0
+        order = sorted(events, key=lambda e: (e[0], e[1] != "program", e[1] == "on"))
+        for t, kind, chan, key, vel in order:
+            at = min(n, int(t * sr))
+            if at > done:
+                audio[done:at] = np.frombuffer(synth.generate(at - done), np.float32
+                                               ).reshape(-1, 2)  # fmt: skip
+                done = at
+            if kind == "program":
+                drums = chan == 9
+                synth.program_select(chan, sfid, 128 if drums else 0, key,
+                                     is_drums=drums)  # fmt: skip
+            elif kind == "on":
+                synth.noteon(chan, key, vel)
+            else:
+                synth.noteoff(chan, key)
+        if done < n:
+            tail = synth.generate(n - done)
+            audio[done:] = np.frombuffer(tail, np.float32).reshape(-1, 2)
+        mono = audio.mean(axis=1)
+        peak = np.abs(mono).max()
+        return (0.5 * mono / peak if peak > 0 else mono).astype(np.float32)
 
 
 def render_dataset(n_per_class=60, seconds=4.0, sr=22050, random_state=0):
@@ -88,44 +151,11 @@ def render_dataset(n_per_class=60, seconds=4.0, sr=22050, random_state=0):
     Returns ``(X, y)``: float32 waveforms ``(n, seconds * sr)`` peak-normalised
     to 0.5, and family names. Deterministic for a given ``random_state``.
     """
-    import tinysoundfont
-
-    if not SOUNDFONT.exists():
-        raise FileNotFoundError(
-            f"{SOUNDFONT} is missing: run benchmarks/fetch_soundfont.sh first."
-        )
     rng = np.random.default_rng(random_state)
-    n = int(seconds * sr)
-    synth = tinysoundfont.Synth(samplerate=sr)
-    sfid = synth.sfload(str(SOUNDFONT))
+    renderer = Renderer(sr, names=["FluidR3_GM"])
     X, y = [], []
     for family in FAMILIES:
         for _ in range(n_per_class):
-            synth.notes_off()
-            synth.sounds_off()
-            synth.generate(sr)  # let previous voices die out
-            audio = np.zeros((n, 2), np.float32)
-            done = 0
-            for t, kind, chan, key, vel in _events(rng, family, seconds):
-                at = min(n, int(t * sr))
-                if at > done:
-                    audio[done:at] = np.frombuffer(
-                        synth.generate(at - done), np.float32
-                    ).reshape(-1, 2)
-                    done = at
-                if kind == "program":
-                    drums = chan == 9
-                    synth.program_select(chan, sfid, 128 if drums else 0, key,
-                                         is_drums=drums)  # fmt: skip
-                elif kind == "on":
-                    synth.noteon(chan, key, vel)
-                else:
-                    synth.noteoff(chan, key)
-            if done < n:
-                tail = synth.generate(n - done)
-                audio[done:] = np.frombuffer(tail, np.float32).reshape(-1, 2)
-            mono = audio.mean(axis=1)
-            peak = np.abs(mono).max()
-            X.append(0.5 * mono / peak if peak > 0 else mono)
+            X.append(renderer.render(_events(rng, family, seconds), seconds))
             y.append(family)
     return np.stack(X).astype(np.float32), np.array(y)

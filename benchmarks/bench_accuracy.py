@@ -1,29 +1,48 @@
-"""Accuracy on real sampled instruments: MelSpectrogram + CRNN vs MFCC + LogReg.
+"""Fidelity benchmark: every estimator with defaults against classical baselines.
 
-Data: predominant-instrument recognition rendered from the FluidR3 General
-MIDI soundfont (real recorded instrument samples, MIT licence; fetch it with
-``benchmarks/fetch_soundfont.sh`` and ``pip install tinysoundfont``). Each
-clip is a random melody on an instrument of one of nine GM families over a
-quieter chord accompaniment on another family (and drums in half of the
-clips); the label is the lead's family. See ``benchmarks/_soundfont.py``.
-Nothing here comes from ``make_music``.
+Three tasks built offline from Debian packages (see ``benchmarks/_tasks.py``):
+``sonicpi`` (categories of real CC0 recordings, single-label), ``scores``
+(major/minor mode of Bach chorales rendered with three GM soundfonts,
+single-label) and ``mixtures`` (instrument families mixed at random,
+multi-label). Splits are grouped by source recording / piece / clip, so crops
+of one recording never fall on both sides; single-label splits are also
+stratified (``StratifiedGroupKFold``, one fold of four held out), multi-label
+ones are ``GroupShuffleSplit`` (25 % held out). Each seed draws its own split
+and seeds every estimator.
 
-Both systems see the same stratified train / test split:
+Systems, all in the same run on the same split:
 
-* baseline: per-clip MFCC statistics (mean and standard deviation of 20 MFCCs
-  and their deltas, librosa defaults) -> StandardScaler ->
-  LogisticRegression, its ``C`` chosen by 5-fold CV on the training set;
-* ours: the default ``Pipeline([MelSpectrogram(), CRNNClassifier()])``
-  (librosa-default log-mel front-end, Choi 2017 CRNN at the paper's default
-  width, 20 epochs with early stopping on a validation split of the training
-  set), only ``random_state`` set.
+* ``extended+LR``: ``HandcraftedFeatures(feature_set="extended")`` ->
+  StandardScaler -> LogisticRegression, ``C`` chosen by grouped 3-fold CV on
+  the training set (one-vs-rest for tagging);
+* ``mfcc+LR``: mean and std of 20 MFCCs and their deltas -> StandardScaler ->
+  LogisticRegression, ``C`` by grouped CV;
+* ``handcrafted+GMM``: ``HandcraftedFeatures()`` -> StandardScaler ->
+  ``GaussianMixtureClassifier(covariance_type="diag")``, ``n_components`` by
+  grouped CV (tagging: one binary GMM classifier per tag, one-vs-rest);
+* ``dictionary+LR``: the two-stage sparse-dictionary system of the survey
+  (frames of the log-mel spectrogram -> ``MiniBatchDictionaryLearning`` ->
+  sparse codes pooled per clip -> LogisticRegression);
+* every neural estimator of ``sklearn_music.estimators`` with its defaults
+  (only ``random_state`` and ``verbose=0`` set): the spectrogram models as
+  ``Pipeline([MelSpectrogram(), Estimator()])`` (the mel spectrogram, which
+  learns nothing, is computed once per task), ``SampleCNNClassifier`` on the
+  waveforms.
+
+Metrics: accuracy and macro F1 (single-label), macro ROC-AUC and macro PR-AUC
+(average precision; tagging); fit time, epochs and time per epoch.
 
 Usage::
 
-    python benchmarks/bench_accuracy.py [--per-class 80] [--seconds 4] [--seeds 0 1 2]
-    python benchmarks/bench_accuracy.py --seeds 1 --append   # add one more split
+    python benchmarks/bench_accuracy.py                       # everything
+    python benchmarks/bench_accuracy.py --tasks sonicpi --systems baselines
+    python benchmarks/bench_accuracy.py --quick               # smaller sets
+    python benchmarks/bench_accuracy.py --ablation --tasks sonicpi
+    python benchmarks/bench_accuracy.py --table-only          # rewrite the rst
 
-Prints a table and writes ``benchmarks/results/bench_accuracy.json``.
+Runs are merged into ``benchmarks/results/bench_accuracy.json`` (a run
+replaces the earlier one of the same task, system, seed and data size), the
+table is printed and written to ``docs/user_guide/accuracy_results.inc``.
 """
 
 from __future__ import annotations
@@ -31,26 +50,25 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
+import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
-import torch
-from _soundfont import render_dataset
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, f1_score
-from sklearn.model_selection import GridSearchCV, train_test_split
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import StandardScaler
+from _accuracy_report import environment, merge, print_tables, size_text, write_rst
+from _tasks import DEFAULTS, TASKS, load_task
 
-from sklearn_music.estimators import CRNNClassifier
-from sklearn_music.features import MelSpectrogram
-
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "bench_accuracy.json"
+ABLATION = ROOT / "benchmarks" / "results" / "bench_accuracy_ablation.json"
 SR = 22050
-RESULTS = Path(__file__).resolve().parent / "results" / "bench_accuracy.json"
+BASELINES = ("extended+LR", "mfcc+LR", "handcrafted+GMM", "dictionary+LR")
 
 
+# ----------------------------------------------------------------------
+# features computed once per task (they learn nothing)
+# ----------------------------------------------------------------------
 def mfcc_statistics(X: np.ndarray) -> np.ndarray:
     """Mean and std of 20 MFCCs and their deltas per clip (80 values)."""
     import librosa
@@ -58,134 +76,531 @@ def mfcc_statistics(X: np.ndarray) -> np.ndarray:
     rows = []
     for y in X:
         mfcc = librosa.feature.mfcc(y=y, sr=SR, n_mfcc=20)
-        delta = librosa.feature.delta(mfcc)
-        feats = np.concatenate([mfcc, delta])
+        feats = np.concatenate([mfcc, librosa.feature.delta(mfcc)])
         rows.append(np.concatenate([feats.mean(axis=1), feats.std(axis=1)]))
     return np.asarray(rows)
 
 
-def evaluate(name, model, X_train, y_train, X_test, y_test) -> dict:
+def features(X, cache: dict, name: str):
+    """The per-task representation ``name``, computed on first use.
+
+    The clip-level features (``mfcc``, ``extended``, ``tzanetakis``) are
+    also cached on disk next to the task (``cache["path"]``) with the time
+    they took, as they are the slow part of the baselines on a busy CPU.
+    """
+    if name in cache:
+        return cache[name]
+    from sklearn_music.features import HandcraftedFeatures, MelSpectrogram
+
+    disk = cache.get("path") and cache["path"].with_name(
+        f"{cache['path'].stem}-{name}.npz"
+    )
+    if name != "mel" and disk and disk.exists():
+        with np.load(disk) as f:
+            cache[name], cache[f"{name}_s"] = f["F"], float(f["seconds"])
+        return cache[name]
     start = time.perf_counter()
-    model.fit(X_train, y_train)
-    fit_s = time.perf_counter() - start
-    start = time.perf_counter()
+    if name == "mfcc":
+        F = mfcc_statistics(X)
+    elif name == "extended":
+        F = HandcraftedFeatures(feature_set="extended").fit_transform(X)
+    elif name == "tzanetakis":
+        F = HandcraftedFeatures().fit_transform(X)
+    else:
+        F = MelSpectrogram().fit_transform(X)
+    cache[name] = np.asarray(F, dtype=np.float32)
+    cache[f"{name}_s"] = time.perf_counter() - start
+    print(f"  {name} features {cache[name].shape} in {cache[f'{name}_s']:.1f} s")
+    if name != "mel" and disk:
+        np.savez(disk, F=cache[name], seconds=cache[f"{name}_s"])
+    return cache[name]
+
+
+# ----------------------------------------------------------------------
+# systems
+# ----------------------------------------------------------------------
+def _grouped_search(model, grid, multilabel, seed):
+    from sklearn.model_selection import GridSearchCV, GroupKFold
+
+    return GridSearchCV(
+        model,
+        grid,
+        cv=GroupKFold(n_splits=3, shuffle=True, random_state=seed),
+        scoring="roc_auc" if multilabel else "accuracy",
+        error_score=np.nan,
+    )
+
+
+def logistic(multilabel, seed):
+    """StandardScaler + LogisticRegression (one-vs-rest for tags), C by CV."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    lr = LogisticRegression(max_iter=3000)
+    clf = OneVsRestClassifier(lr) if multilabel else lr
+    prefix = "clf__estimator__C" if multilabel else "clf__C"
+    pipe = make_pipeline(StandardScaler(), clf)
+    pipe.steps[-1] = ("clf", clf)
+    return _grouped_search(
+        pipe, {prefix: [0.001, 0.01, 0.1, 1.0, 10.0]}, multilabel, seed
+    )
+
+
+def gmm(multilabel, seed):
+    """StandardScaler + GaussianMixtureClassifier (diag), components by CV."""
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sklearn_music.estimators import GaussianMixtureClassifier
+
+    g = GaussianMixtureClassifier(
+        covariance_type="diag", reg_covar=1e-3, random_state=seed
+    )
+    clf = OneVsRestClassifier(g) if multilabel else g
+    key = "clf__estimator__n_components" if multilabel else "clf__n_components"
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", clf)])
+    return _grouped_search(pipe, {key: [1, 2, 4]}, multilabel, seed)
+
+
+def dictionary_system(multilabel, seed):
+    """The survey's two-stage sparse-dictionary system on log-mel frames."""
+    from sklearn.decomposition import MiniBatchDictionaryLearning
+    from sklearn.pipeline import make_pipeline
+
+    import sklearn_music.features as smf
+
+    if hasattr(smf, "Frames") and hasattr(smf, "FramePooling"):
+        front = [smf.Frames(), _Standardise()]
+        pool = [smf.FramePooling()]
+        origin = "sklearn_music.features.Frames/FramePooling"
+    else:
+        front, pool = [_LocalFrames(), _Standardise()], [_LocalPooling()]
+        origin = "benchmark-local frame transformers"
+    dico = MiniBatchDictionaryLearning(
+        n_components=128,
+        alpha=1.0,
+        batch_size=256,
+        max_iter=5,
+        transform_algorithm="omp",
+        transform_n_nonzero_coefs=8,
+        random_state=seed,
+    )
+    front_end = make_pipeline(*front, dico, *pool)
+    return front_end, logistic(multilabel, seed), origin
+
+
+class _LocalFrames:
+    """Clips ``(n, n_mels, t)`` -> frame rows; remembers the clip lengths."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        self.lengths_ = [x.shape[-1] for x in X]
+        return np.concatenate([x.T for x in X])
+
+    def fit_transform(self, X, y=None):
+        return self.transform(X)
+
+
+class _Standardise:
+    """Per-feature standardisation of frame rows (fitted on a subsample)."""
+
+    def fit(self, X, y=None):
+        self.mean_, self.scale_ = X.mean(axis=0), X.std(axis=0) + 1e-6
+        return self
+
+    def transform(self, X):
+        return (X - self.mean_) / self.scale_
+
+    def fit_transform(self, X, y=None):
+        return self.fit(X).transform(X)
+
+
+class _LocalPooling:
+    """Frame codes -> per-clip mean of |code| and max of |code|."""
+
+    lengths = None
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        out, start = [], 0
+        for n in self.lengths:
+            block = np.abs(X[start : start + n])
+            out.append(np.concatenate([block.mean(axis=0), block.max(axis=0)]))
+            start += n
+        return np.asarray(out)
+
+    def fit_transform(self, X, y=None):
+        return self.transform(X)
+
+
+def neural_classes():
+    """Every public neural estimator (Accelerated* variants left out)."""
+    from sklearn.base import RegressorMixin
+
+    import sklearn_music.estimators as est
+
+    found = {}
+    for name in est.__all__:
+        if name.startswith("Accelerated"):
+            continue
+        try:
+            obj = getattr(est, name)
+        except Exception as exc:
+            print(f"  skipping {name}: {exc}")
+            continue
+        if (
+            isinstance(obj, type)
+            and issubclass(obj, est.MusicNet)
+            and not issubclass(obj, RegressorMixin)
+            and obj is not est.MusicNet
+            and getattr(obj, "_architecture", "")
+        ):
+            found[name] = obj
+    return found
+
+
+def is_waveform(cls) -> bool:
+    from sklearn_music.models import get_architecture
+
+    return get_architecture(cls._architecture).input_kind == "waveform"
+
+
+# ----------------------------------------------------------------------
+# evaluation
+# ----------------------------------------------------------------------
+def split(y, groups, multilabel, seed):
+    from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold
+
+    if multilabel:
+        cv = GroupShuffleSplit(n_splits=1, test_size=0.25, random_state=seed)
+        return next(cv.split(y, y, groups))
+    cv = StratifiedGroupKFold(n_splits=4, shuffle=True, random_state=seed)
+    return next(cv.split(y, y, groups))
+
+
+def scores(model, X_test, y_test, multilabel, classes=None) -> dict:
+    from sklearn.metrics import (
+        accuracy_score,
+        average_precision_score,
+        f1_score,
+        roc_auc_score,
+    )
+
+    if multilabel:
+        proba = np.asarray(model.predict_proba(X_test))
+        keep = (y_test.sum(axis=0) > 0) & (y_test.sum(axis=0) < len(y_test))
+        return {
+            "roc_auc": float(
+                roc_auc_score(y_test[:, keep], proba[:, keep], average="macro")
+            ),
+            "pr_auc": float(
+                average_precision_score(
+                    y_test[:, keep], proba[:, keep], average="macro"
+                )
+            ),
+        }
     pred = model.predict(X_test)
-    predict_s = time.perf_counter() - start
-    row = {
-        "method": name,
+    return {
         "accuracy": float(accuracy_score(y_test, pred)),
         "macro_f1": float(f1_score(y_test, pred, average="macro")),
-        "fit_s": fit_s,
-        "predict_s": predict_s,
     }
-    print(f"  {name:40s} acc {row['accuracy']:.3f}  F1 {row['macro_f1']:.3f}  "
-          f"fit {fit_s:6.1f} s")  # fmt: skip
+
+
+def run_baseline(name, X, y, groups, train, test, multilabel, seed, cache):
+    row = {"system": name}
+    if name == "dictionary+LR":
+        return run_dictionary(X, y, train, test, groups, multilabel, seed, cache)
+    rep = {
+        "extended+LR": "extended",
+        "mfcc+LR": "mfcc",
+        "handcrafted+GMM": "tzanetakis",
+    }[name]
+    F = features(X, cache, rep)
+    model = (
+        gmm(multilabel, seed)
+        if name == "handcrafted+GMM"
+        else logistic(multilabel, seed)
+    )
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(F[train], y[train], groups=groups[train])
+    row["fit_s"] = time.perf_counter() - start + cache[f"{rep}_s"] * len(train) / len(X)
+    row.update(scores(model, F[test], y[test], multilabel))
+    row["best_params"] = {k.split("__")[-1]: v for k, v in model.best_params_.items()}
     return row
 
 
-def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--per-class", type=int, default=80)
-    parser.add_argument("--seconds", type=float, default=4.0)
-    parser.add_argument("--test-size", type=float, default=0.3)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument(
-        "--append",
-        action="store_true",
-        help="keep the runs of other seeds already in the results file (same "
-        "data settings), so splits can be run one session at a time",
-    )
-    args = parser.parse_args(argv)
-    settings = {"per_class": args.per_class, "seconds": args.seconds,
-                "test_size": args.test_size, "device": args.device}  # fmt: skip
-    earlier = []
-    if args.append and RESULTS.exists():
-        old = json.loads(RESULTS.read_text())
-        if old.get("settings", settings) != settings:
-            raise SystemExit(f"--append: {RESULTS} holds other settings: {old}")
-        earlier = [r for r in old["runs"] if r["seed"] not in args.seeds]
+def run_dictionary(X, y, train, test, groups, multilabel, seed, cache):
+    M = features(X, cache, "mel")
+    front, clf, origin = dictionary_system(multilabel, seed)
+    frames, scale, dico, pool = (s for _, s in front.steps)
+    start = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    rows = frames.fit_transform(M[train])
+    sample = rows[rng.choice(len(rows), size=min(len(rows), 20000), replace=False)]
+    scale.fit(sample)
+    dico.fit(scale.transform(sample))
 
+    def encode(clips):
+        r = frames.transform(clips)
+        pool.lengths = frames.lengths_
+        return pool.transform(dico.transform(scale.transform(r)))
+
+    Ftrain = encode(M[train])
+    clf.fit(Ftrain, y[train], groups=groups[train])
+    row = {
+        "system": "dictionary+LR",
+        "implementation": origin,
+        "fit_s": time.perf_counter() - start,
+    }
+    row.update(scores(clf, encode(M[test]), y[test], multilabel))
+    row["best_params"] = {k.split("__")[-1]: v for k, v in clf.best_params_.items()}
+    return row
+
+
+def run_neural(name, cls, X, y, train, test, multilabel, seed, cache, params=None):
+    row = {"system": name, **({"params": params} if params else {})}
+    waveform = is_waveform(cls)
+    F = X if waveform else features(X, cache, "mel")
+    model = cls(random_state=seed, verbose=0, **(params or {}))
     start = time.perf_counter()
-    X, y = render_dataset(args.per_class, args.seconds, SR, random_state=0)
-    render_s = time.perf_counter() - start
-    print(f"rendered {len(X)} clips x {args.seconds:g} s, {len(set(y))} classes "
-          f"in {render_s:.1f} s")  # fmt: skip
-    start = time.perf_counter()
-    F = mfcc_statistics(X)  # per-clip features do not depend on the split
-    mfcc_s = time.perf_counter() - start
-    runs = list(earlier)
-    for seed in args.seeds:
-        index = np.arange(len(X))
-        train, test = train_test_split(
-            index, test_size=args.test_size, stratify=y, random_state=seed
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(F[train], y[train])
+    except Exception as exc:
+        row["error"] = f"{type(exc).__name__}: {exc}"[:400]
+        print(f"    {name} failed: {row['error']}")
+        return row
+    row["fit_s"] = time.perf_counter() - start
+    if not waveform:
+        row["fit_s"] += cache["mel_s"] * len(train) / len(X)
+    history = model.history_
+    row["epochs"] = len(history)
+    row["epoch_s"] = float(np.mean(history[:, "dur"]))
+    row["n_params"] = int(getattr(model, "n_params_", 0))
+    row.update(scores(model, F[test], y[test], multilabel))
+    return row
+
+
+def describe(row) -> str:
+    if "error" in row:
+        return "error"
+    main = row.get("accuracy", row.get("roc_auc"))
+    extra = f" epochs {row['epochs']}" if "epochs" in row else ""
+    return f"{main:.3f} fit {row['fit_s']:.0f} s{extra}"
+
+
+# ----------------------------------------------------------------------
+# ablation: one parameter of the default estimator changed at a time
+# ----------------------------------------------------------------------
+#: (what it varies, parameter names it may have, values to try when the
+#: constraints do not list them)
+ABLATIONS = [
+    (
+        "crop length",
+        ("crop_seconds", "crop_length", "chunk_seconds", "chunk_size"),
+        {"chunk_size": [64, 128, 256], "crop_seconds": [1.5, 3.0, 5.0]},
+    ),
+    (
+        "crops per epoch",
+        ("crops_per_clip", "crops_per_epoch", "n_crops"),
+        {"*": [1, 2, 4, 8]},
+    ),
+    (
+        "augmentation",
+        ("spec_augment", "mixup_alpha", "augment"),
+        {"mixup_alpha": [0.0, 0.2, 0.4]},
+    ),
+    ("schedule", ("lr_schedule", "schedule"), {}),
+    (
+        "early-stopping metric",
+        (
+            "early_stopping",
+            "monitor",
+            "early_stopping_metric",
+            "stopping_metric",
+            "scoring",
+        ),
+        {},
+    ),
+    ("label smoothing", ("label_smoothing",), {"*": [0.0, 0.1]}),
+]
+
+
+def _choices(cls, param, fallback):
+    """The values of ``param`` to try: its constraint's options, else
+    ``fallback``."""
+    from sklearn.utils._param_validation import StrOptions
+
+    values = []
+    for c in getattr(cls, "_parameter_constraints", {}).get(param, []):
+        if c is None:
+            values.append(None)
+        elif c == "boolean":
+            values += [False, True]
+        elif isinstance(c, StrOptions):
+            values += sorted(c.options - c.internal)
+    if not any(isinstance(v, str | bool) for v in values):
+        values = list(fallback.get(param, fallback.get("*", [])))
+    return values
+
+
+def ablation_variants(cls):
+    """``[(what, param, value)]`` for every ablation parameter ``cls`` has."""
+    defaults = cls().get_params()
+    out = []
+    for what, names, fallback in ABLATIONS:
+        for param in names:
+            if param not in defaults:
+                continue
+            for value in _choices(cls, param, fallback):
+                if value != defaults[param]:
+                    out.append((what, param, value))
+    return out
+
+
+def ablation_base():
+    classes = neural_classes()
+    short = [n for n in classes if n.lower().startswith("shortchunk")]
+    name = short[0] if short else "CRNNClassifier"
+    return name, classes[name]
+
+
+# ----------------------------------------------------------------------
+# main
+# ----------------------------------------------------------------------
+def parse(argv):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--tasks", nargs="+", default=list(TASKS), choices=TASKS)
+    p.add_argument(
+        "--systems",
+        nargs="+",
+        default=["all"],
+        help="system names, or 'baselines' / 'neural' / 'all'",
+    )
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument(
+        "--per-class",
+        type=int,
+        default=None,
+        help="clips per class (default: each task's own)",
+    )
+    p.add_argument("--seconds", type=float, default=None)
+    p.add_argument(
+        "--quick", action="store_true", help="half the clips per class of every task"
+    )
+    p.add_argument(
+        "--ablation",
+        action="store_true",
+        help="vary one parameter of the default short-chunk (else "
+        "CRNN) estimator at a time; results to "
+        "bench_accuracy_ablation.json",
+    )
+    p.add_argument("--table-only", action="store_true")
+    return p.parse_args(argv)
+
+
+def select(args):
+    neural = neural_classes()
+    wanted = set(args.systems)
+    names = []
+    if wanted & {"all", "baselines"}:
+        names += list(BASELINES)
+    if wanted & {"all", "neural"}:
+        names += list(neural)
+    names += [
+        n for n in args.systems if n in BASELINES or (n in neural and n not in names)
+    ]
+    unknown = wanted - {"all", "baselines", "neural", *BASELINES, *neural}
+    if unknown:
+        raise SystemExit(
+            f"unknown systems {sorted(unknown)}; choose from {[*BASELINES, *neural]}"
         )
-        print(f"split seed {seed}: {len(train)} train / {len(test)} test")
-        baseline = GridSearchCV(
-            make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000)),
-            {"logisticregression__C": [0.01, 0.1, 1.0, 10.0, 100.0]},
-            cv=5,
-        )
-        ours = Pipeline(
-            [
-                ("mel", MelSpectrogram(device=args.device)),
-                ("clf", CRNNClassifier(device=args.device, random_state=seed)),
+    return list(dict.fromkeys(names)), neural
+
+
+def main(argv=None):
+    args = parse(argv)
+    if args.table_only:
+        res = json.loads(RESULTS.read_text())
+        abl = json.loads(ABLATION.read_text()) if ABLATION.exists() else None
+        print_tables(res)
+        write_rst(res, abl)
+        return res
+    names, neural = select(args)
+    env = environment()
+    runs, metas = [], {}
+    for task in args.tasks:
+        npc = args.per_class or DEFAULTS[task]["n_per_class"]
+        npc = max(2, npc // 2) if args.quick else npc
+        X, y, groups, meta = load_task(task, n_per_class=npc, seconds=args.seconds)
+        multilabel = meta["kind"] == "multi-label"
+        meta.update(n_clips=len(X), n_groups=len(set(groups)))
+        metas[task] = meta
+        print(f"{task}: {size_text(meta)}")
+        cache = {"path": Path(meta.pop("path"))}
+        jobs = (
+            [(n, None) for n in names]
+            if not args.ablation
+            else [(ablation_base()[0], None)]
+            + [
+                (ablation_base()[0], {p: v})
+                for _, p, v in ablation_variants(ablation_base()[1])
             ]
         )
-        rows = [
-            evaluate("MFCC statistics + LogisticRegression", baseline,
-                     F[train], y[train], F[test], y[test]),
-            evaluate("MelSpectrogram + CRNNClassifier", ours,
-                     X[train], y[train], X[test], y[test]),
-        ]  # fmt: skip
-        # the MFCC features were computed once for all clips: charge each side
-        # its share of that time
-        rows[0]["fit_s"] += mfcc_s * len(train) / len(X)
-        rows[0]["predict_s"] += mfcc_s * len(test) / len(X)
-        rows[0]["best_C"] = baseline.best_params_["logisticregression__C"]
-        clf = ours.named_steps["clf"]
-        rows[1]["n_params"] = int(clf.n_params_)
-        rows[1]["epochs"] = len(clf.history_)
-        runs.append({"seed": seed, "results": rows})
-
-    def summary(i):
-        acc = np.array([run["results"][i]["accuracy"] for run in runs])
-        f1 = np.array([run["results"][i]["macro_f1"] for run in runs])
-        fit = np.array([run["results"][i]["fit_s"] for run in runs])
-        return acc, f1, fit
-
-    print(f"\n{len(X)} clips of {args.seconds:g} s, 9 instrument families, "
-          f"{len(runs)} splits (test size {args.test_size:g}); chance "
-          f"{1 / len(set(y)):.3f}")  # fmt: skip
-    print(f"{'method':40s} {'accuracy':>15s} {'macro F1':>15s} {'fit s':>8s}")
-    table = []
-    for i, name in enumerate([r["method"] for r in runs[0]["results"]]):
-        acc, f1, fit = summary(i)
-        print(f"{name:40s} {acc.mean():7.3f} ± {acc.std():.3f} "
-              f"{f1.mean():7.3f} ± {f1.std():.3f} {fit.mean():8.1f}")  # fmt: skip
-        table.append({"method": name, "accuracy_mean": float(acc.mean()),
-                      "accuracy_std": float(acc.std()),
-                      "macro_f1_mean": float(f1.mean()),
-                      "macro_f1_std": float(f1.std()),
-                      "fit_s_mean": float(fit.mean())})  # fmt: skip
-    result = {
-        "data": "FluidR3 GM soundfont, predominant instrument family",
-        "n_clips": len(X), "seconds": args.seconds, "sr": SR,
-        "n_classes": len(set(y)), "test_size": args.test_size,
-        "seeds": sorted(r["seed"] for r in runs), "settings": settings,
-        "render_s": render_s, "mfcc_s": mfcc_s,
-        "summary": table,
-        "runs": runs, "device": args.device, "torch": torch.__version__,
-        "torch_threads": torch.get_num_threads(),
-        "load_average_1min": os.getloadavg()[0],
-        "machine": platform.processor() or platform.machine(),
-    }  # fmt: skip
-    runs.sort(key=lambda r: r["seed"])
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"\nwrote {RESULTS.relative_to(RESULTS.parents[2])}")
+        for seed in args.seeds:
+            train, test = split(y, groups, multilabel, seed)
+            assert not set(groups[train]) & set(groups[test])
+            for name, params in jobs:
+                print(f"  seed {seed} {name} {params or ''}", flush=True)
+                if name in BASELINES:
+                    row = run_baseline(
+                        name, X, y, groups, train, test, multilabel, seed, cache
+                    )
+                else:
+                    row = run_neural(
+                        name,
+                        neural[name],
+                        X,
+                        y,
+                        train,
+                        test,
+                        multilabel,
+                        seed,
+                        cache,
+                        params,
+                    )
+                row.update(
+                    task=task,
+                    seed=seed,
+                    n_per_class=npc,
+                    seconds=meta["seconds"],
+                    n_train=len(train),
+                    n_test=len(test),
+                    git_commit=env["git_commit"],
+                    load_average_1min=os.getloadavg()[0],
+                )
+                print(f"    -> {describe(row)}", flush=True)
+                runs.append(row)
+                result = merge(
+                    ABLATION if args.ablation else RESULTS, [row], metas, env
+                )
+    print_tables(result, ablation=args.ablation)
+    main_res = json.loads(RESULTS.read_text()) if RESULTS.exists() else None
+    abl = json.loads(ABLATION.read_text()) if ABLATION.exists() else None
+    if main_res:
+        write_rst(main_res, abl)
     return result
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(0 if main() else 1)
