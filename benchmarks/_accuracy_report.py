@@ -60,11 +60,26 @@ def _key(run):
         run["seed"],
         run["n_per_class"],
         run["seconds"],
+        run.get("fraction", 1.0),
         json.dumps(run.get("params"), sort_keys=True),
     )
 
 
 def merge(path, new_runs, tasks_meta, env):
+    """Add ``new_runs`` to the results file ``path`` (a run replaces the one
+    of the same task, system, seed, size and parameters); returns the result.
+    A lock file serialises concurrent benchmark processes."""
+    import fcntl
+
+    path.parent.mkdir(exist_ok=True)
+    locks = ROOT / ".data" / "bench"
+    locks.mkdir(parents=True, exist_ok=True)
+    with open(locks / f"{path.stem}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _merge(path, new_runs, tasks_meta, env)
+
+
+def _merge(path, new_runs, tasks_meta, env):
     old = json.loads(path.read_text()) if path.exists() else {}
     runs = {_key(r): r for r in old.get("runs", [])}
     runs.update({_key(r): r for r in new_runs})
@@ -77,7 +92,6 @@ def merge(path, new_runs, tasks_meta, env):
         "environment": {**old.get("environment", {}), **env},
         "environment_per_run": "each run records its git commit and load",
     }
-    path.parent.mkdir(exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(result, indent=1, default=str) + "\n")
     tmp.replace(path)
@@ -87,24 +101,25 @@ def merge(path, new_runs, tasks_meta, env):
 METRICS = ("accuracy", "macro_f1", "roc_auc", "pr_auc", "fit_s", "epoch_s", "epochs")
 
 
+def _size_key(r):
+    return (r["task"], r["n_per_class"], r["seconds"], r.get("fraction", 1.0))
+
+
 def summarise(runs):
+    """Mean and std over seeds of every (task, data size, system, params)."""
     groups = {}
     for r in runs:
-        k = (
-            r["task"],
-            r["n_per_class"],
-            r["seconds"],
-            r["system"],
-            json.dumps(r.get("params"), sort_keys=True),
-        )
+        k = (*_size_key(r), r["system"], json.dumps(r.get("params"), sort_keys=True))
         groups.setdefault(k, []).append(r)
     out = []
-    for (task, npc, sec, system, params), rs in sorted(groups.items()):
+    for (task, npc, sec, frac, system, params), rs in sorted(groups.items()):
         ok = [r for r in rs if "error" not in r]
         row = {
             "task": task,
             "n_per_class": npc,
             "seconds": sec,
+            "fraction": frac,
+            "n_clips": rs[0]["n_train"] + rs[0]["n_test"],
             "system": system,
             "params": json.loads(params),
             "seeds": sorted(r["seed"] for r in ok),
@@ -127,37 +142,70 @@ def _cell(row, m, digits=3):
     return f"{row[f'{m}_mean']:.{digits}f} ± {row[f'{m}_std']:.{digits}f}"
 
 
-def table_rows(result, ablation=False):
-    """``{task: (header, rows)}`` of the summary, for print and rst."""
+CLASSICAL = ("extended+LR", "mfcc+LR", "handcrafted+GMM", "dictionary+LR")
+
+
+def _main_metric(result, task):
+    kind = result["tasks"].get(task, {}).get("kind")
+    return "roc_auc" if kind == "multi-label" else "accuracy"
+
+
+def best_classical(result, size):
+    """``(system, mean)`` of the best classical system at ``size``."""
+    key = _main_metric(result, size[0]) + "_mean"
+    rows = [r for r in result["summary"] if _size_key(r) == size
+            and r["system"] in CLASSICAL and key in r]  # fmt: skip
+    if not rows:
+        return None, None
+    best = max(rows, key=lambda r: r[key])
+    return best["system"], best[key]
+
+
+def table_rows(result, ablation=False, reference=None):
+    """``{size: (header, rows)}`` of the summary, for print and rst, one
+    table per task and data size; the last column is the difference to the
+    best classical system of ``reference`` (default ``result``) at that size
+    on the main metric."""
     tables = {}
-    for row in result["summary"]:
-        meta = result["tasks"].get(row["task"], {})
-        if (row["n_per_class"], row["seconds"]) != (
-            meta.get("n_per_class"),
-            meta.get("seconds"),
-        ):
-            continue  # runs of another data size
-        multilabel = meta.get("kind") == "multi-label"
+    order = sorted(result["summary"],
+                   key=lambda r: (_size_key(r), r["system"] not in CLASSICAL,
+                                  r["system"], json.dumps(r["params"])))  # fmt: skip
+    for row in order:
+        multilabel = _main_metric(result, row["task"]) == "roc_auc"
         ms = ("roc_auc", "pr_auc") if multilabel else ("accuracy", "macro_f1")
         name = row["system"]
         if ablation:
-            name += "".join(f" {k}={v}" for k, v in (row["params"] or {}).items()) or (
-                " (defaults)"
-            )
+            params = row["params"] or {}
+            name += "".join(f" {k}={v}" for k, v in params.items()) or " (defaults)"
         cells = [name, *(_cell(row, m) for m in ms), str(len(row["seeds"]))]
         cells += [_cell(row, "fit_s"), _cell(row, "epoch_s"), _cell(row, "epochs")]
+        _, best = best_classical(reference or result, _size_key(row))
+        main = row.get(f"{ms[0]}_mean")
+        cells.append("--" if best is None or main is None else f"{main - best:+.3f}")
         if row["errors"] and not row["seeds"]:
-            cells[1] = "fails: " + row["errors"][0][:120]
+            cells[1] = "fails: " + row["errors"][0][:160]
         names = ("ROC-AUC", "PR-AUC") if multilabel else ("accuracy", "macro F1")
-        header = ["system", *names, "seeds", "fit s", "s/epoch", "epochs"]
-        tables.setdefault(row["task"], (header, []))[1].append(cells)
+        header = ["system", *names, "seeds", "fit s", "s/epoch", "epochs",
+                  "vs best classical"]  # fmt: skip
+        tables.setdefault(_size_key(row), (header, []))[1].append(cells)
     return tables
 
 
-def print_tables(result, ablation=False):
-    for task, (header, rows) in table_rows(result, ablation).items():
-        m = result["tasks"][task]
-        print(f"\n{task}: {size_text(m)}")
+def title(result, size) -> str:
+    """``task (n clips of s s, k classes, fraction of the groups)``."""
+    task, _, seconds, fraction = size
+    m = result["tasks"].get(task, {})
+    unit = "tags" if m.get("kind") == "multi-label" else "classes"
+    n = next(r["n_clips"] for r in result["summary"] if _size_key(r) == size)
+    part = "" if fraction >= 1 else f", {fraction:g} of the source groups"
+    return (
+        f"{task} ({n} clips of {seconds:g} s, {len(m.get('classes', []))} {unit}{part})"
+    )
+
+
+def print_tables(result, ablation=False, reference=None):
+    for size, (header, rows) in table_rows(result, ablation, reference).items():
+        print(f"\n{title(result, size)}")
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
         for r in [header, *rows]:
             print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
@@ -183,10 +231,12 @@ def write_rst(result, ablation_result=None):
     if ablation_result:
         sets.append((ablation_result, True, "Ablation: "))
     for res, abl, prefix in sets:
-        for task, (header, rows) in table_rows(res, abl).items():
-            m = res["tasks"][task]
-            title = f"{prefix}{task} ({size_text(m)})"
-            lines += [f".. list-table:: {title}", "   :header-rows: 1", ""]
+        for size, (header, rows) in table_rows(res, abl, reference=result).items():
+            lines += [
+                f".. list-table:: {prefix}{title(res, size)}",
+                "   :header-rows: 1",
+                "",
+            ]
             for r in [header, *rows]:
                 lines.append("   * - " + r[0].replace("*", r"\*"))
                 lines += [f"     - {c}" for c in r[1:]]

@@ -56,7 +56,14 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from _accuracy_report import environment, merge, print_tables, size_text, write_rst
+from _accuracy_report import (
+    environment,
+    merge,
+    print_tables,
+    size_text,
+    summarise,
+    write_rst,
+)
 from _tasks import DEFAULTS, TASKS, load_task
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -285,6 +292,21 @@ def split(y, groups, multilabel, seed):
     return next(cv.split(y, y, groups))
 
 
+def subset(y, groups, multilabel, fraction):
+    """Indices of the clips of a fixed random ``fraction`` of the groups
+    (per class for single-label tasks)."""
+    if fraction >= 1:
+        return np.arange(len(y))
+    rng = np.random.default_rng(12345)
+    strata = np.zeros(len(y), int) if multilabel else y
+    chosen = set()
+    for label in np.unique(strata):
+        g = np.unique(groups[strata == label])
+        n = max(2, round(fraction * len(g)))
+        chosen.update(rng.choice(g, size=min(n, len(g)), replace=False))
+    return np.flatnonzero(np.isin(groups, list(chosen)))
+
+
 def scores(model, X_test, y_test, multilabel, classes=None) -> dict:
     from sklearn.metrics import (
         accuracy_score,
@@ -495,8 +517,13 @@ def parse(argv):
         help="clips per class (default: each task's own)",
     )
     p.add_argument("--seconds", type=float, default=None)
+    p.add_argument("--quick", action="store_true", help="same as --fraction 0.5")
     p.add_argument(
-        "--quick", action="store_true", help="half the clips per class of every task"
+        "--fraction",
+        type=float,
+        default=1.0,
+        help="use this fraction of each task's source groups (per class for "
+        "single-label tasks); the same subset for every seed and system",
     )
     p.add_argument(
         "--ablation",
@@ -533,6 +560,9 @@ def main(argv=None):
     if args.table_only:
         res = json.loads(RESULTS.read_text())
         abl = json.loads(ABLATION.read_text()) if ABLATION.exists() else None
+        for r in (res, abl):
+            if r:
+                r["summary"] = summarise(r["runs"])
         print_tables(res)
         write_rst(res, abl)
         return res
@@ -541,12 +571,13 @@ def main(argv=None):
     runs, metas = [], {}
     for task in args.tasks:
         npc = args.per_class or DEFAULTS[task]["n_per_class"]
-        npc = max(2, npc // 2) if args.quick else npc
+        fraction = 0.5 if args.quick else args.fraction
         X, y, groups, meta = load_task(task, n_per_class=npc, seconds=args.seconds)
         multilabel = meta["kind"] == "multi-label"
+        keep = subset(y, groups, multilabel, fraction)
         meta.update(n_clips=len(X), n_groups=len(set(groups)))
         metas[task] = meta
-        print(f"{task}: {size_text(meta)}")
+        print(f"{task}: {size_text(meta)}; using {len(keep)} clips ({fraction:g})")
         cache = {"path": Path(meta.pop("path"))}
         jobs = (
             [(n, None) for n in names]
@@ -558,7 +589,8 @@ def main(argv=None):
             ]
         )
         for seed in args.seeds:
-            train, test = split(y, groups, multilabel, seed)
+            train, test = split(y[keep], groups[keep], multilabel, seed)
+            train, test = keep[train], keep[test]  # indices into the whole task
             assert not set(groups[train]) & set(groups[test])
             for name, params in jobs:
                 print(f"  seed {seed} {name} {params or ''}", flush=True)
@@ -583,6 +615,7 @@ def main(argv=None):
                     task=task,
                     seed=seed,
                     n_per_class=npc,
+                    fraction=fraction,
                     seconds=meta["seconds"],
                     n_train=len(train),
                     n_test=len(test),
@@ -594,9 +627,9 @@ def main(argv=None):
                 result = merge(
                     ABLATION if args.ablation else RESULTS, [row], metas, env
                 )
-    print_tables(result, ablation=args.ablation)
     main_res = json.loads(RESULTS.read_text()) if RESULTS.exists() else None
     abl = json.loads(ABLATION.read_text()) if ABLATION.exists() else None
+    print_tables(result, ablation=args.ablation, reference=main_res)
     if main_res:
         write_rst(main_res, abl)
     return result
