@@ -74,7 +74,8 @@ def file_problem(
         How far to look, each depth including the ones before it:
         ``"exists"``, the file exists; ``"size"``, it is not empty
         (0 bytes); ``"header"``, libsndfile reads its header (which an empty
-        file lacks); ``"frames"``, the header announces at least one frame.
+        file lacks) and its sampling rate is within [1 kHz, 768 kHz];
+        ``"frames"``, the header announces at least one frame.
     where : str, default=None
         How messages name the file (e.g. ``"file 'a.wav' (item 3)"``);
         ``None`` uses ``"file '<path>'"``.
@@ -96,11 +97,16 @@ def file_problem(
     if depth == "size" and os.path.getsize(path) == 0:
         return AudioDecodeError(f"{where} is empty (0 bytes).")
     if depth in ("header", "frames"):
+        from ._decode import check_header
+
         try:
             with sf.SoundFile(path) as f:
                 n_frames = f.frames
+                check_header(f, where)
         except DECODE_ERRORS as exc:
             return decode_error(path, exc)
+        except AudioDecodeError as exc:
+            return exc
         if depth == "frames" and n_frames == 0:
             return AudioInputError(f"{where} is empty (0 samples).")
     return None

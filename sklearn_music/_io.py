@@ -22,9 +22,8 @@ from collections.abc import Iterator, Sequence
 from numbers import Integral, Real
 
 import numpy as np
-import soundfile as sf
-import soxr
 
+from ._decode import MAX_DURATION, load_audio, load_audio_hashed
 from ._errors import (
     AudioDecodeError,
     AudioFileNotFoundError,
@@ -32,10 +31,8 @@ from ._errors import (
     AudioTypeError,
 )
 from ._filecheck import (
-    DECODE_ERRORS,
     Problems,
     check_on_problem,
-    decode_error,
     file_problem,
     handle_problems,
 )
@@ -60,72 +57,6 @@ def _describe(item, index: int) -> str:
     if is_path(item):
         return f"file {os.fspath(item)!r} (item {index})"
     return f"clip {index}"
-
-
-def load_audio(
-    path: str | os.PathLike,
-    *,
-    sr: int | None = 22050,
-    offset: float = 0.0,
-    duration: float | None = None,
-) -> np.ndarray:
-    """Decode an audio file to a mono float32 waveform at ``sr``.
-
-    Reads wav, flac, ogg/vorbis, ogg/opus and mp3 through libsndfile. Only the
-    requested span is read from disk, so memory stays bounded for long files.
-    Multi-channel audio is averaged to mono and resampled with soxr's
-    high-quality filter, which matches ``librosa.load(path, sr=sr)``.
-
-    Parameters
-    ----------
-    path : str or path-like
-        Audio file to read.
-    sr : int or None, default=22050
-        Target sampling rate in Hz. ``None`` keeps the file's native rate.
-    offset : float, default=0.0
-        Start reading this many seconds into the file.
-    duration : float or None, default=None
-        Read at most this many seconds. ``None`` reads to the end.
-
-    Returns
-    -------
-    y : ndarray of shape (n_samples,), dtype float32
-        Mono waveform at ``sr``.
-
-    Raises
-    ------
-    AudioFileNotFoundError
-        If ``path`` does not exist.
-    AudioDecodeError
-        If the file cannot be decoded.
-
-    Examples
-    --------
-    >>> import numpy as np, soundfile as sf, tempfile, os
-    >>> from sklearn_music import load_audio
-    >>> path = os.path.join(tempfile.mkdtemp(), "tone.wav")
-    >>> sf.write(path, np.sin(np.arange(44100) * 0.05), 44100)
-    >>> load_audio(path, sr=22050).shape
-    (22050,)
-    """
-    path = os.fspath(path)
-    missing = file_problem(path, depth="exists")
-    if missing is not None:
-        raise missing
-    try:
-        with sf.SoundFile(path) as f:
-            native_sr = f.samplerate
-            start = round(offset * native_sr)
-            if start:
-                f.seek(min(start, f.frames))
-            frames = -1 if duration is None else round(duration * native_sr)
-            y = f.read(frames, dtype="float32", always_2d=True)
-    except DECODE_ERRORS as exc:
-        raise decode_error(path, exc) from exc
-    y = y.mean(axis=1, dtype=np.float32) if y.shape[1] > 1 else y[:, 0]
-    if sr is not None and native_sr != sr and y.size:
-        y = soxr.resample(y, native_sr, sr, quality="HQ").astype(np.float32)
-    return np.ascontiguousarray(y, dtype=np.float32)
 
 
 def _pcm_divisor(dtype: np.dtype, pcm_scale, where: str) -> tuple[float, float]:
@@ -213,14 +144,36 @@ class AudioSource(Sequence):
     positions : list of int or None
         Position of each item in the user's original ``X`` (for error
         messages of a :meth:`subset`); ``None`` means ``0 .. len(items) - 1``.
+    max_duration : float or None, default=3600.0
+        Seconds of audio one file may decode to (see :func:`load_audio`).
+
+    Attributes
+    ----------
+    digests : dict or None
+        None, or (set by the spectrogram cache) a dict that decoding fills
+        with the content digest of every file it decodes, by position: the
+        digest of the very bytes decoded (see
+        :func:`~sklearn_music._decode.load_audio_hashed`). A :meth:`subset`
+        shares it.
     """
 
-    def __init__(self, items, *, sr, duration=None, pcm_scale=None, positions=None):
+    def __init__(
+        self,
+        items,
+        *,
+        sr,
+        duration=None,
+        pcm_scale=None,
+        positions=None,
+        max_duration=MAX_DURATION,
+    ):
         self.items = items
         self.sr = sr
         self.duration = duration
         self.pcm_scale = pcm_scale
         self.positions = positions
+        self.max_duration = max_duration
+        self.digests = None
 
     def __len__(self) -> int:
         return len(self.items)
@@ -240,19 +193,28 @@ class AudioSource(Sequence):
         positions = (
             indices if self.positions is None else [self.positions[i] for i in indices]
         )
-        return AudioSource(
+        sub = AudioSource(
             [self.items[i] for i in indices],
             sr=self.sr,
             duration=self.duration,
             pcm_scale=self.pcm_scale,
             positions=positions,
+            max_duration=self.max_duration,
         )
+        sub.digests = self.digests
+        return sub
 
     def __getitem__(self, index: int) -> np.ndarray:
         item = self.items[index]
         if not is_path(item):
             return item  # validated by check_audio_input
-        y = load_audio(item, sr=self.sr, duration=self.duration)
+        span = {"sr": self.sr, "duration": self.duration}
+        if self.digests is None:
+            y = load_audio(item, **span, max_duration=self.max_duration)
+        else:
+            y, digest = load_audio_hashed(item, **span, max_duration=self.max_duration)
+            position = index if self.positions is None else self.positions[index]
+            self.digests[position] = digest
         return _validate_clip(y, self.describe(index), self.pcm_scale)
 
     @property
@@ -410,6 +372,7 @@ def check_audio_input(
     sr: int,
     duration: float | None = None,
     pcm_scale=None,
+    max_duration: float | None = MAX_DURATION,
 ) -> AudioSource:
     """Validate an audio collection and wrap it as a lazy :class:`AudioSource`.
 
@@ -429,6 +392,10 @@ def check_audio_input(
         Maximum seconds decoded from each file.
     pcm_scale : None, "dtype" or float, default=None
         How integer samples are scaled to floats; ``None`` rejects them.
+    max_duration : float or None, default=3600.0
+        Seconds of audio one file may decode to (one hour by default; a
+        longer file is an error naming it unless ``duration`` reads a part
+        of it); ``None`` lifts the bound. In-memory clips are not bounded.
 
     Returns
     -------
@@ -463,7 +430,13 @@ def check_audio_input(
             f"{len(missing)} audio file(s) not found: {format_items(missing, limit=5)}",
             missing[0],
         )
-    return AudioSource(items, sr=int(sr), duration=duration, pcm_scale=pcm_scale)
+    return AudioSource(
+        items,
+        sr=int(sr),
+        duration=duration,
+        pcm_scale=pcm_scale,
+        max_duration=max_duration,
+    )
 
 
 def _item_problem(item, index: int, *, full: bool, pcm_scale) -> Exception | None:

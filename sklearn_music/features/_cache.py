@@ -11,12 +11,18 @@ The parameter key hashes the resolved front-end parameters, ``duration``, the
 transformer class and the versions of sklearn-music and librosa (with
 :func:`~sklearn_music.utils.hash_values`); the content
 key hashes the bytes of the audio file (BLAKE2b), so a renamed or copied file
-still hits and an edited one misses, whatever its modification time. The input
-key hashes the content keys (or, for in-memory clips, their samples) in order
-and the fill value. Every file is written to a temporary file and renamed into
-place, so an interrupted run leaves no partial entry; an entry that is
-unreadable or has the wrong size anyway (a truncated copy, a full disk) is
-deleted and recomputed.
+still hits and an edited one misses, whatever its modification time. A file
+that is decoded is hashed from the very bytes decoded (read once), and its
+entry is stored under that digest: a file replaced between the look-up and
+the decoding can never store one content's spectrogram under another's key.
+The input key hashes the content keys (or, for in-memory clips, their
+samples) in order and the fill value.
+
+Every file ends with a checksum of its content (``SMCK`` and a BLAKE2b
+digest of the header and data), verified whenever it is read: an entry that
+is damaged (flipped or zeroed bytes, a truncated copy, a full disk) is
+deleted and recomputed, never returned. Every file is written to a temporary
+file and renamed into place, so an interrupted run leaves no partial entry.
 
 The transformer is seen only through its :class:`~._base.SpectrogramPlan`
 for one ``transform`` call: its ``identity``, ``n_bins``, ``fill``,
@@ -26,11 +32,20 @@ for one ``transform`` call: its ``identity``, ``n_bins``, ``fill``,
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
+import uuid
 
 import numpy as np
 
-from ..utils import atomic_write, digest_array, digest_file, hash_values, is_path
+from ..utils import (
+    atomic_write,
+    digest_array,
+    digest_file,
+    hash_values,
+    is_path,
+)
 
 __all__ = ["SpectrogramCache", "cached_transform"]
 
@@ -59,6 +74,47 @@ def _read_npy_header(f):
     if version == (2, 0):
         return np.lib.format.read_array_header_2_0(f)
     raise ValueError(f"unsupported .npy version {version}")
+
+
+_SEAL = b"SMCK"
+_SEAL_BYTES = len(_SEAL) + 16
+
+
+class _Hashing:
+    """A binary file that hashes what is written to it."""
+
+    def __init__(self, f):
+        self.f, self.h = f, hashlib.blake2b(digest_size=16)
+
+    def write(self, data) -> int:
+        self.h.update(data)
+        return self.f.write(data)
+
+    def seal(self) -> None:
+        """Append the checksum of everything written."""
+        self.f.write(_SEAL + self.h.digest())
+
+
+def _write_sealed(f, write) -> None:
+    """``write(g)`` to ``f`` through a hashing ``g``, then the checksum."""
+    g = _Hashing(f)
+    write(g)
+    g.seal()
+
+
+def _seal_matches(path: str, payload_bytes: int) -> bool:
+    """Whether the file's first ``payload_bytes`` bytes match its checksum,
+    read a block at a time."""
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        left = payload_bytes
+        while left > 0:
+            block = f.read(min(left, 2**22))
+            if not block:
+                return False
+            h.update(block)
+            left -= len(block)
+        return f.read() == _SEAL + h.digest()
 
 
 def _remove(path: str) -> None:
@@ -100,6 +156,7 @@ class SpectrogramCache:
             with open(path, "rb") as f:
                 shape, fortran, dtype = _read_npy_header(f)
                 expected = f.tell() + int(np.prod(shape)) * dtype.itemsize
+                expected += _SEAL_BYTES
                 size = os.fstat(f.fileno()).st_size
         except FileNotFoundError:
             return None
@@ -118,13 +175,21 @@ class SpectrogramCache:
         return int(shape[1])
 
     def load(self, key: str) -> np.ndarray | None:
-        """The entry ``key``, or None (deleting it) when it cannot be read."""
+        """The entry ``key``, or None (deleting it) when it cannot be read or
+        its checksum does not match its content."""
         path = self.path(key)
         try:
-            S = np.load(path, allow_pickle=False)
+            with open(path, "rb") as f:
+                data = f.read()
         except FileNotFoundError:
             return None
-        except Exception:
+        payload, seal = data[:-_SEAL_BYTES], data[-_SEAL_BYTES:]
+        digest = hashlib.blake2b(payload, digest_size=16).digest()
+        try:
+            if seal != _SEAL + digest:
+                raise ValueError("checksum mismatch")
+            S = np.lib.format.read_array(io.BytesIO(payload), allow_pickle=False)
+        except Exception:  # damaged: recompute it
             _remove(path)
             return None
         if S.dtype != np.float32 or S.ndim != 2 or S.shape[0] != self.n_bins:
@@ -133,9 +198,13 @@ class SpectrogramCache:
         return S
 
     def store(self, key: str, S: np.ndarray) -> None:
-        """Write the entry ``key`` atomically."""
+        """Write the entry ``key`` atomically, with its checksum."""
         S = np.ascontiguousarray(S, dtype=np.float32)
-        atomic_write(self.path(key), lambda f: np.save(f, S, allow_pickle=False))
+
+        def write(f):
+            _write_sealed(f, lambda g: np.save(g, S, allow_pickle=False))
+
+        atomic_write(self.path(key), write)
 
 
 def _item_keys(source, n_jobs) -> list[str]:
@@ -153,16 +222,24 @@ def _item_keys(source, n_jobs) -> list[str]:
 
 
 def _open_output(path: str, shape: tuple) -> np.memmap | None:
-    """A complete earlier output of ``shape[:2]`` at ``path``, read-only."""
+    """A complete earlier output of ``shape[:2]`` at ``path``, read-only,
+    whose checksum matches (verified a block at a time)."""
     try:
         out = np.lib.format.open_memmap(path, mode="r")
+        payload = out.offset + out.nbytes
+        sound = (
+            out.dtype == np.float32
+            and out.ndim == 3
+            and out.shape[:2] == shape[:2]
+            and os.path.getsize(path) == payload + _SEAL_BYTES
+            and _seal_matches(path, payload)
+        )
     except FileNotFoundError:
         return None
     except Exception:  # truncated or damaged: rebuild it
-        _remove(path)
-        return None
-    if out.dtype != np.float32 or out.ndim != 3 or out.shape[:2] != shape[:2]:
-        del out
+        sound = False
+    if not sound:
+        out = None
         _remove(path)
         return None
     return out
@@ -190,6 +267,7 @@ def _write_output(f, plan, shape: tuple, load, compute) -> None:
         "fortran_order": False,
         "shape": shape,
     }
+    f = _Hashing(f)
     np.lib.format.write_array_header_1_0(f, header)
     with plan.progress(n) as bar:
         for start in range(0, n, plan.batch_size):
@@ -205,6 +283,7 @@ def _write_output(f, plan, shape: tuple, load, compute) -> None:
                 row[:, width:] = plan.fill
             f.write(block.data)
             bar.update(len(idx))
+    f.seal()
 
 
 def cached_transform(cache_dir, plan) -> np.memmap:
@@ -226,21 +305,23 @@ def cached_transform(cache_dir, plan) -> np.memmap:
     items = plan.source.items
     n = len(items)
     keys = _item_keys(plan.source, plan.n_jobs)
-    digest = hash_values({"fill": plan.fill, "items": keys}, size=16)
-    out_path = os.path.join(cache.directory, f"transform-{digest}.npy")
-    done = _open_output(out_path, (n, plan.n_bins))
+    done = _open_output(_output_path(cache, plan, keys), (n, plan.n_bins))
     if done is not None:
         return done
 
     on_disk = [is_path(item) for item in items]
     frames = _known_frames(cache, plan, keys, on_disk)
+    plan.source.digests = decoded = {}  # digests of the bytes decoded
 
     def compute(indices):
-        """Decode and compute ``indices``, storing the entries of files."""
+        """Decode and compute ``indices``, storing the entries of files under
+        the digest of the bytes decoded."""
         specs = plan.compute(indices)
         for i, S in zip(indices, specs, strict=True):
             if on_disk[i]:
-                cache.store(keys[i], S)
+                keys[i] = decoded.get(i)  # None: changed while read, not stored
+                if keys[i] is not None:
+                    cache.store(keys[i], S)
             frames[i] = S.shape[1]
         return specs
 
@@ -257,5 +338,23 @@ def cached_transform(cache_dir, plan) -> np.memmap:
                 bar.update(len(part))
         n_frames = int(frames.max())
     shape = (n, plan.n_bins, n_frames)
-    atomic_write(out_path, lambda f: _write_output(f, plan, shape, load, compute))
-    return np.lib.format.open_memmap(out_path, mode="r")
+    # written under a private name, then named after the keys of what was
+    # really decoded (a file may have changed since it was first hashed)
+    staged = os.path.join(cache.directory, f"staged-{uuid.uuid4().hex}.npy")
+    try:
+        atomic_write(staged, lambda f: _write_output(f, plan, shape, load, compute))
+        out_path = staged
+        if all(k is not None for k in keys):
+            out_path = _output_path(cache, plan, keys)
+            os.replace(staged, out_path)
+        out = np.lib.format.open_memmap(out_path, mode="r")
+    finally:
+        if os.path.exists(staged):
+            _remove(staged)  # a mapping keeps the data of an unnamed file
+    return out
+
+
+def _output_path(cache: SpectrogramCache, plan, keys) -> str:
+    """The output file of the items with content ``keys``."""
+    digest = hash_values({"fill": plan.fill, "items": keys}, size=16)
+    return os.path.join(cache.directory, f"transform-{digest}.npy")
