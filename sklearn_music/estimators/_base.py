@@ -66,6 +66,7 @@ from ._data import (
 )
 from ._device import AutoDeviceMixin, DeviceNames
 from ._over_time import OverTimeMixin
+from ._repr import SignatureReprMixin
 
 __all__ = ["MusicNet"]
 
@@ -74,7 +75,12 @@ _POSITIVE_INT = Interval(Integral, 1, None, closed="left")
 
 
 class MusicNet(
-    ClassifierMixin, TransformerMixin, OverTimeMixin, AutoDeviceMixin, NeuralNet
+    SignatureReprMixin,
+    ClassifierMixin,
+    TransformerMixin,
+    OverTimeMixin,
+    AutoDeviceMixin,
+    NeuralNet,
 ):
     """Base class of the neural estimators (see the subclasses for docs).
 
