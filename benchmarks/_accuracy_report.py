@@ -47,9 +47,26 @@ def environment() -> dict:
         "processor": platform.processor(),
         "platform": platform.platform(),
         "load_average_1min": os.getloadavg()[0],
+        **package_commit(git),
+        "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
+    }
+
+
+def package_commit(git) -> dict:
+    """The commit of the sklearn_music that runs: this checkout's (and
+    whether its package has uncommitted changes), or ``BENCH_PACKAGE_COMMIT``
+    for a snapshot (``git archive <commit> sklearn_music``) put first on
+    ``PYTHONPATH``."""
+    import sklearn_music
+
+    here = Path(sklearn_music.__file__).resolve().is_relative_to(ROOT)
+    if not here:
+        return {"git_commit": os.environ.get("BENCH_PACKAGE_COMMIT", "unknown"),
+                "git_dirty_package": False,
+                "package_path": str(Path(sklearn_music.__file__).parent)}  # fmt: skip
+    return {
         "git_commit": git("rev-parse", "--short", "HEAD"),
         "git_dirty_package": bool(git("status", "--porcelain", "sklearn_music")),
-        "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
     }
 
 

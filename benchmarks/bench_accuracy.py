@@ -620,6 +620,7 @@ def main(argv=None):
                     n_train=len(train),
                     n_test=len(test),
                     git_commit=env["git_commit"],
+                    git_dirty_package=env["git_dirty_package"],
                     load_average_1min=os.getloadavg()[0],
                 )
                 print(f"    -> {describe(row)}", flush=True)

@@ -155,49 +155,7 @@ class Table1Times(_ResultsDirective):
         return self._render(lines, "bench_table1.json")
 
 
-class AccuracyResults(_ResultsDirective):
-    """``.. accuracy-results::``: ``bench_accuracy.json`` as a table.
-
-    One row per method: mean and spread of accuracy and macro-F1 over the
-    splits that were run, and each split's accuracy. Fit times are left out:
-    splits may have run one at a time on differently loaded machines.
-    """
-
-    def run(self) -> list[nodes.Node]:
-        data = self._read("bench_accuracy.json")
-        if data is None:
-            return self._missing("bench_accuracy.json")
-        runs = sorted(data["runs"], key=lambda run: run["seed"])
-        seeds = ", ".join(str(run["seed"]) for run in runs)
-        lines = [
-            f"{data['n_clips']} clips of {data['seconds']:g} s at {data['sr']} Hz "
-            f"rendered from the {data['data']}, {data['n_classes']} classes "
-            f"(chance {1 / data['n_classes']:.3f}); {len(runs)} stratified "
-            f"splits with test size {data['test_size']:g} (seeds {seeds}); "
-            f"{data['device']}, torch {data['torch']}.",
-            "",
-            ".. list-table::",
-            "   :header-rows: 1",
-            "",
-            "   * - method",
-            "     - accuracy",
-            "     - macro-F1",
-            "     - accuracy per split",
-        ]
-        for i, row in enumerate(data["summary"]):
-            accuracies = [run["results"][i]["accuracy"] for run in runs]
-            per_split = ", ".join(f"{a:.3f}" for a in accuracies)
-            lines += [
-                f"   * - {row['method']}",
-                f"     - {row['accuracy_mean']:.3f} ± {row['accuracy_std']:.3f}",
-                f"     - {row['macro_f1_mean']:.3f} ± {row['macro_f1_std']:.3f}",
-                f"     - {per_split}",
-            ]
-        return self._render(lines, "bench_accuracy.json")
-
-
 def setup(app):
     app.add_directive("bench-results", BenchResults)
     app.add_directive("table1-times", Table1Times)
-    app.add_directive("accuracy-results", AccuracyResults)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
