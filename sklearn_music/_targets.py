@@ -98,9 +98,24 @@ class ClassEncoder:
             )
         tag_lists = as_tag_lists(y)
         if tag_lists is not None:
+            _check_missing(
+                [next((t for t in tags if _is_missing(t)), "") for tags in tag_lists],
+                f"{self.name}: a tag of y",
+            )
             binarizer = MultiLabelBinarizer()
-            Y = binarizer.fit_transform(tag_lists)
+            try:
+                Y = binarizer.fit_transform(tag_lists)
+            except TypeError as exc:  # tags that cannot be sorted together
+                raise ValueError(_mixed_message(self.name, "tags", exc)) from None
             return self._multilabel(binarizer.classes_, Y, n_samples)
+        if isinstance(y, list | tuple) and any(isinstance(v, str) for v in y):
+            others = sorted({type(v).__name__ for v in y if not isinstance(v, str)})
+            if others:
+                raise ValueError(
+                    f"{self.name}: y mixes strings with {', '.join(others)} "
+                    "labels, which NumPy would silently turn into strings; give "
+                    "them all one type."
+                )
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
             warnings.warn(
@@ -111,11 +126,17 @@ class ClassEncoder:
                 stacklevel=4,
             )
             y = y.ravel()
+        if y.ndim == 1:
+            _check_missing(y.tolist(), f"{self.name}: y")
         target = type_of_target(y, input_name="y", raise_unknown=True)
         if target == "multilabel-indicator":
+            _check_indicator(y, self.name)
             return self._multilabel(np.arange(y.shape[1]), y, n_samples)
         check_classification_targets(y)
-        classes, encoded = np.unique(y, return_inverse=True)
+        try:
+            classes, encoded = np.unique(y, return_inverse=True)
+        except TypeError as exc:  # e.g. strings and numbers
+            raise ValueError(_mixed_message(self.name, "labels", exc)) from None
         if n_samples < 2:
             raise ValueError(
                 f"{self.name} needs at least 2 samples to train; got "
@@ -140,6 +161,7 @@ class ClassEncoder:
         raise a ``ValueError``."""
         if not self.multilabel_:
             y = np.asarray(y).ravel()
+            _check_missing(y.tolist(), f"{self.name}: y")
             unseen = np.setdiff1d(np.unique(y), self.classes_)
             if unseen.size:
                 raise ValueError(
@@ -157,6 +179,7 @@ class ClassEncoder:
                     f"y must be a (n_clips, {len(self.classes_)}) indicator "
                     f"matrix like in fit; got shape {Y.shape}."
                 )
+            _check_indicator(Y, self.name)
             return _check_len(Y, n_samples)
         unknown = sorted({t for tags in tag_lists for t in tags} - set(self.classes_))
         if unknown:
@@ -177,6 +200,41 @@ class ClassEncoder:
                 f"y contains labels not seen in fit: {unseen.tolist()}; the "
                 f"estimator knows {self.classes_.tolist()}."
             )
+
+
+def _check_missing(values: list, what: str) -> None:
+    """Refuse None and NaN among labels or tags, naming their positions."""
+    missing = [i for i, v in enumerate(values) if _is_missing(v)]
+    if missing:
+        shown = ", ".join(map(str, missing[:5])) + (", ..." if len(missing) > 5 else "")
+        raise ValueError(
+            f"{what} is missing (None or NaN) at position(s) {shown} "
+            f"({len(missing)} in all); give every clip a label or leave those "
+            "clips out."
+        )
+
+
+def _is_missing(v) -> bool:
+    return v is None or (isinstance(v, float | np.floating) and v != v)
+
+
+def _check_indicator(Y, name: str) -> None:
+    """Refuse an indicator matrix with values other than 0 and 1."""
+    values = np.unique(np.asarray(Y))
+    if values.dtype != bool and not np.isin(values, (0, 1)).all():
+        shown = values[:6].tolist()
+        raise ValueError(
+            f"{name}: a multi-label indicator y must hold only 0 and 1 (or "
+            f"booleans); got the values {shown}. Map them first, e.g. "
+            "(y > 0).astype(int) for -1/+1 targets."
+        )
+
+
+def _mixed_message(name: str, what: str, exc: Exception) -> str:
+    return (
+        f"{name}: the {what} of y cannot be compared with one another ({exc}); "
+        "give them all one type, e.g. all strings."
+    )
 
 
 def _check_len(y, n_samples: int):

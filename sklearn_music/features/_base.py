@@ -12,6 +12,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._errors import AudioInputError
 from .._io import AudioSource, check_audio_input, check_clip_length
 from ..utils import resolve_device
 from ._presets import DEFAULTS, PRESETS
@@ -203,7 +204,15 @@ class SpectrogramPlan:
                     f"n_fft={min_samples} needed with center=False."
                 )
         names = [source.describe(i) for i in idx]
-        return self._transformer._compute(clips, self.params, names, dest)
+        specs = self._transformer._compute(clips, self.params, names, dest)
+        for S, y, name in zip(specs, clips, names, strict=True):
+            if not np.isfinite(S[:, : self.params.n_frames(y.size)]).all():
+                raise AudioInputError(
+                    f"{name} gives non-finite values after {self.name}: its "
+                    "samples are too large for the output (log='none' keeps the "
+                    "raw power in float32). Scale the audio down or use a log stage."
+                )
+        return specs
 
     def to_array(self) -> np.ndarray:
         """The output of ``transform`` in memory, ``(n_clips, n_bins, n_frames)``."""

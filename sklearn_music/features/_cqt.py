@@ -41,15 +41,24 @@ class _CQTParams:
 
 
 def _cqt_one(y, p: _CQTParams):
+    """Power CQT of one clip: float32, or float64 for a loud clip (scaled by a
+    power of two for the transform and scaled back in float64, so that the
+    power of any finite clip stays finite; see ``_stft.loud_exponent``)."""
     import librosa
 
+    from ._stft import loud_exponent
+
+    shift = loud_exponent(y)
+    if shift:
+        y = np.ldexp(y, -shift).astype(np.float32)
     C = librosa.cqt(
         y=y, sr=p.sr, hop_length=p.hop_length, fmin=p.fmin, n_bins=p.n_bins,
         bins_per_octave=p.bins_per_octave, filter_scale=p.filter_scale,
         norm=p.cqt_norm, sparsity=p.sparsity, window=p.window,
         pad_mode=p.pad_mode, res_type=p.res_type,
     )  # fmt: skip
-    return (np.abs(C) ** p.power).astype(np.float32, copy=False)
+    S = (np.abs(C) ** p.power).astype(np.float32, copy=False)
+    return S if not shift else S.astype(np.float64) * 2.0 ** (shift * p.power)
 
 
 class CQTSpectrogram(_SpectrogramTransformer):

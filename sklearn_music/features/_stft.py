@@ -534,8 +534,67 @@ def stft_spectrogram(
         written, the rest left alone).
     """
     window = get_window(params.window, params.n_fft, params.win_length)
+    shifts = [loud_exponent(y) for y in clips]
+    if any(shifts):  # scale-safe path for the clips whose power would overflow
+        return _with_loud_clips(clips, shifts, params, backend, device, dest)
     if backend == "numpy":
         return _numpy_batch(clips, params, window, dest)
     from ._stft_torch import stft_batch
 
     return stft_batch(clips, params, window, device, dest)
+
+
+#: Clips whose peak magnitude exceeds this are scaled down by a power of two
+#: before the transform, and the scale is added back in float64 (see
+#: :func:`loud_exponent`); other clips take the float32 path unchanged.
+LOUD_PEAK = 2.0**20
+
+
+def loud_exponent(y: np.ndarray) -> int:
+    """``e`` such that ``y * 2**-e`` peaks at most at 1, for a clip whose peak
+    exceeds :data:`LOUD_PEAK` (whose float32 power spectrum could overflow:
+    samples of 1e20 square to more than float32 holds); else 0."""
+    peak = max(float(y.max()), -float(y.min())) if y.size else 0.0
+    if peak <= LOUD_PEAK:
+        return 0
+    return int(np.ceil(np.log2(peak)))
+
+
+def scaled_log_stage(S, exponent: float, shift: int, log: LogParams) -> np.ndarray:
+    """Log stage of the spectrogram ``S`` of a clip scaled by ``2**-shift``:
+    the scale is put back (``S * 2**(shift * exponent)``) and the log taken in
+    float64, where the power of any finite float32 clip is finite; the result
+    is float32 (infinite only for ``log="none"`` beyond float32's range)."""
+    S64 = np.asarray(S, dtype=np.float64) * 2.0 ** (shift * exponent)
+    S64 = log_stage(S64, log)
+    with np.errstate(over="ignore"):
+        return S64.astype(np.float32)
+
+
+def _with_loud_clips(clips, shifts, params, backend, device, dest) -> list:
+    """:func:`stft_spectrogram` of a batch holding loud clips: the others go
+    through the usual path, each loud clip through the scaled one."""
+    out = list(dest) if dest is not None else [None] * len(clips)
+    quiet = [i for i, shift in enumerate(shifts) if not shift]
+    if quiet:
+        specs = stft_spectrogram(
+            [clips[i] for i in quiet],
+            params,
+            backend=backend,
+            device=device,
+            dest=None if dest is None else [dest[i] for i in quiet],
+        )
+        for i, S in zip(quiet, specs, strict=True):
+            out[i] = S
+    window = get_window(params.window, params.n_fft, params.win_length)
+    project = _numpy_projector(params)
+    for i, shift in enumerate(shifts):
+        if shift:
+            y = np.ldexp(clips[i], -shift).astype(np.float32)
+            S = clip_spectrogram(y, params, window, project)
+            S = scaled_log_stage(S, params.power, shift, params.log)
+            if out[i] is None:
+                out[i] = S
+            else:
+                out[i][:, : S.shape[1]] = S
+    return out

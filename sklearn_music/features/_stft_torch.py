@@ -286,9 +286,10 @@ def log_batch(specs, log: LogParams, device, dest=None) -> list:
     import torch
 
     lengths = np.array([S.shape[1] for S in specs], dtype=np.int64)
-    batch = np.zeros((len(specs), specs[0].shape[0], lengths.max()), np.float32)
+    dtype = np.result_type(np.float32, *specs)  # float64 for a loud clip's power
+    batch = np.zeros((len(specs), specs[0].shape[0], lengths.max()), dtype)
     for row, S in zip(batch, specs, strict=True):
         row[:, : S.shape[1]] = S
     S = torch.from_numpy(batch).to(device)
     log_stage(S, lengths, log)
-    return _download(S, lengths, dest)
+    return _download(S.float(), lengths, dest)
