@@ -300,7 +300,7 @@ class _SpectrogramTransformer(AudioTransformerMixin):
             out[name] = preset.get(name, default) if value is None else value
         if "n_fft" in out:
             if out.get("hop_length") is None:
-                out["hop_length"] = out["n_fft"] // 4
+                out["hop_length"] = max(1, out["n_fft"] // 4)  # n_fft < 4: 1
             if out.get("win_length") is None:
                 out["win_length"] = out["n_fft"]
             if out["win_length"] > out["n_fft"]:

@@ -86,6 +86,7 @@ from torch import nn
 from ._registry import ARCHITECTURES, ArchitectureSpec
 
 __all__ = [
+    "MAX_PARAM_BUDGET",
     "TABLE1",
     "TABLE1_INPUT_NORM",
     "architecture_for_budget",
@@ -184,7 +185,39 @@ def _check_budget(budget) -> float:
             f"budget must be None or a finite positive number of parameters; "
             f"got {budget!r}"
         )
+    ceiling = max_param_budget()
+    if budget > ceiling:
+        raise ValueError(
+            f"param_budget={budget:g} is above the ceiling of {ceiling:g} "
+            f"trainable parameters (a model of {budget:g} parameters needs about "
+            f"{16 * budget / 2**30:.0f} GiB for its weights and Adam's state "
+            "alone). If you mean it, raise the ceiling: set the environment "
+            "variable SKLEARN_MUSIC_MAX_PARAM_BUDGET (e.g. to 1e10, or 'inf'; "
+            "worker processes started afterwards see it too)."
+        )
     return float(budget)
+
+
+#: Default ceiling of ``param_budget``: larger budgets raise unless the
+#: environment variable ``SKLEARN_MUSIC_MAX_PARAM_BUDGET`` raises it.
+MAX_PARAM_BUDGET = 1e8
+
+
+def max_param_budget() -> float:
+    """The ceiling of ``param_budget``: ``SKLEARN_MUSIC_MAX_PARAM_BUDGET`` if
+    set (read at every call, so worker processes see it too), else
+    :data:`MAX_PARAM_BUDGET`."""
+    import os
+
+    value = os.environ.get("SKLEARN_MUSIC_MAX_PARAM_BUDGET")
+    if not value:
+        return MAX_PARAM_BUDGET
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(
+            f"SKLEARN_MUSIC_MAX_PARAM_BUDGET must be a number or 'inf'; got {value!r}"
+        ) from None
 
 
 def _round(x: float) -> int:
@@ -276,7 +309,9 @@ def architecture_for_budget(
     ------
     ValueError
         For an unknown architecture, a budget that is not a positive finite
-        number, width arguments in ``fixed``, a budget below the smallest
+        number, a budget above the ceiling (:data:`MAX_PARAM_BUDGET`, 1e8,
+        unless the environment variable ``SKLEARN_MUSIC_MAX_PARAM_BUDGET``
+        sets another), width arguments in ``fixed``, a budget below the smallest
         model (all widths 1), or one that no rounding of the scaled widths
         reaches within 2 %.
 
