@@ -24,6 +24,8 @@ _LAZY = {
     "CQTSpectrogram": ".features",
     "frame_lengths": ".features",
     "HandcraftedFeatures": ".features",
+    "FrameFeatureLearner": ".features",
+    "make_dictionary_pipeline": ".features",
     "make_music": ".datasets",
     "GaussianMixtureClassifier": ".estimators",
     "CRNNClassifier": ".estimators",

@@ -24,6 +24,7 @@ from sklearn_music.estimators import (
 )
 from sklearn_music.features import (
     CQTSpectrogram,
+    FrameFeatureLearner,
     HandcraftedFeatures,
     MelSpectrogram,
     STFTSpectrogram,
@@ -73,6 +74,7 @@ ESTIMATORS = [
     STFTSpectrogram(n_fft=16, pcm_scale="dtype"),
     CQTSpectrogram(n_bins=12, fmin=1000.0, hop_length=8, pcm_scale="dtype"),
     HandcraftedFeatures(pcm_scale="dtype"),
+    FrameFeatureLearner(random_state=0),
     GaussianMixtureClassifier(),
     CRNNClassifier(
         module__pool_sizes=((1, 1),) * 4,
