@@ -50,6 +50,7 @@ extensions = [
     "presets_table",
     "bench_results",
     "examples_pages",
+    "data_docs",
 ]
 
 templates_path = ["_templates"]
