@@ -97,6 +97,25 @@ def test_2_damaged_cache_entries_are_recomputed(two_files, tmp_path):
     np.testing.assert_array_equal(mel.transform([str(a)]), expected)
 
 
+def test_2_damaged_checkpoint_is_a_clear_error(tmp_path):
+    from sklearn.base import clone
+
+    from sklearn_music import CRNNClassifier
+
+    X = np.random.default_rng(0).normal(size=(8, 16, 24)).astype(np.float32)
+    y = np.array(["a", "b"] * 4)
+    net = CRNNClassifier(
+        checkpoint_dir=tmp_path, max_epochs=1, batch_size=4, random_state=0
+    )
+    directory = net.fit(X, y).checkpoint_dir_
+    path = tmp_path / directory / "checkpoint.pt"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01  # one flipped bit inside the tensors
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=r"is damaged.*checksum"):
+        clone(net).fit(X, y)
+
+
 # ----------------------------------------------------------------------------
 # 3. the CLI never destroys a file
 
@@ -278,3 +297,116 @@ def test_11_load_audio_duration_minus_one(tmp_path):
             load_audio(path, duration=bad)
     with pytest.raises(ValueError, match="offset must be"):
         load_audio(path, offset=-1)
+
+
+# ----------------------------------------------------------------------------
+# 6. dataset metadata cannot point outside the dataset folder
+
+
+def test_6_mtat_paths_stay_inside_the_root(tmp_path):
+    from sklearn_music.datasets import load_mtat
+
+    secret = tmp_path / "secret.mp3"
+    secret.write_bytes(b"ID3")
+    root = tmp_path / "mtat"
+    (root / "c").mkdir(parents=True)
+    (root / "c" / "a.mp3").write_bytes(b"ID3")
+    rows = [("2", "1", "0", "c/a.mp3"), ("6", "1", "1", "c/../../secret.mp3")]
+    with open(root / "annotations_final.csv", "w") as f:
+        f.write("clip_id\tguitar\tpiano\tmp3_path\n")
+        for row in rows:
+            f.write("\t".join(row) + "\n")
+    refused = r"outside the dataset folder.*row 6 \('.*secret.mp3'\)"
+    with pytest.raises(ValueError, match=refused):
+        load_mtat(root, n_tags=2, check_audio=True)
+
+
+def test_6_msd_path_template_stays_inside_the_root(tmp_path):
+    import pandas as pd
+
+    from sklearn_music.datasets import load_msd_tags
+
+    audio = tmp_path / "audio"
+    audio.mkdir()
+    table = pd.DataFrame(
+        {"track_id": ["TRAARKX128F4247A03"], "tags": ["rock"], "split": ["train"]}
+    )
+    for template in ("../{track_id}.mp3", "/etc/passwd"):
+        with pytest.raises(ValueError, match="TRAARKX128F4247A03"):
+            load_msd_tags(table, audio, path_template=template)
+    with pytest.raises(ValueError, match="outside the dataset folder"):
+        load_msd_tags(table, audio, path_template={"TRAARKX128F4247A03": "/etc/x"})
+
+
+# ----------------------------------------------------------------------------
+# 7. loud but finite audio gives finite spectrograms
+
+
+@pytest.mark.parametrize("kind", ["mel", "stft", "cqt"])
+def test_7_loud_finite_audio_gives_finite_output(kind):
+    from sklearn_music import CQTSpectrogram, STFTSpectrogram
+
+    make = {"mel": MelSpectrogram, "stft": STFTSpectrogram, "cqt": CQTSpectrogram}
+    quiet = _tone(1.0, sr=22050)
+    loud = quiet.copy()
+    loud[-5000:] = 1e20  # only the last 0.25 s
+    S = make[kind]().transform([quiet, loud, quiet * 2.0**40])
+    assert np.isfinite(S).all()
+    assert S[1].max() > 300  # absolute dB of a power around 1e40
+    # scaling by 2**40 shifts the dB by 20 log10(2**40), nothing else
+    shift = 20 * np.log10(2.0**40)
+    np.testing.assert_allclose(S[2] - S[0], shift, atol=1e-3)
+
+
+def test_7_features_cli_refuses_output_that_is_not_finite(tmp_path, capsys):
+    path = tmp_path / "loud.wav"
+    y = _tone(1.0)
+    y[-2000:] = 1e30
+    sf.write(path, y, SR, subtype="FLOAT")
+    out = tmp_path / "x.npz"
+    # log="none" cannot hold a power of 1e60 in float32: an error naming it
+    mel = MelSpectrogram(sr=SR, log="none")
+    with pytest.raises(AudioInputError, match=r"loud.wav.*non-finite"):
+        mel.transform([str(path)])
+    assert main(["features", str(path), "-o", str(out), "--sr", str(SR)]) == 0
+    assert np.isfinite(np.load(out)["X"][:, :, :10]).all()
+
+
+# ----------------------------------------------------------------------------
+# 8. multi-label targets must be 0/1
+
+
+@pytest.mark.parametrize(
+    "Y", [np.array([[1, -1], [-1, 1]] * 4), np.array([[0, 2], [2, 0]] * 4)]
+)
+def test_8_indicator_targets_must_be_zero_or_one(Y):
+    from sklearn_music import Conv2DTagger
+
+    X = np.random.default_rng(0).normal(size=(8, 16, 24)).astype(np.float32)
+    with pytest.raises(ValueError, match="only 0 and 1"):
+        Conv2DTagger(max_epochs=1).fit(X, Y)
+
+
+# ----------------------------------------------------------------------------
+# 11. clear errors (continued)
+
+
+@pytest.mark.parametrize("n_fft", [1, 2, 3])
+def test_11_tiny_n_fft_works_or_says_why(n_fft):
+    from sklearn_music import STFTSpectrogram
+
+    S = STFTSpectrogram(n_fft=n_fft, sr=SR).transform(_tone()[None, :])
+    assert S.shape[1] == n_fft // 2 + 1 and np.isfinite(S).all()
+
+
+def test_11_none_label_and_huge_budget():
+    from sklearn_music import CRNNClassifier
+
+    X = np.random.default_rng(0).normal(size=(8, 16, 24)).astype(np.float32)
+    y = np.array(["a", "b", None, "a", "b", "a", "b", "a"], dtype=object)
+    with pytest.raises(ValueError, match=r"missing \(None or NaN\) at position"):
+        CRNNClassifier(max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="max_epochs"):
+        CRNNClassifier(max_epochs=0).fit(X, ["a", "b"] * 4)
+    with pytest.raises(ValueError, match="above the ceiling"):
+        CRNNClassifier(param_budget=1e9).fit(X, ["a", "b"] * 4)

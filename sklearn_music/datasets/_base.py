@@ -116,6 +116,45 @@ def check_files(
     return out
 
 
+def check_inside(paths, root: str, *, ids, dataset: str) -> None:
+    """Refuse paths that leave the dataset folder ``root``.
+
+    Each path is made absolute and normalised (``..`` resolved, as the
+    operating system would) and must lie inside ``root`` resolved the same
+    way; metadata such as ``c/../../../etc/passwd`` or an absolute path can
+    thus never make a loader (or ``check_audio``) open a file elsewhere.
+    Symbolic links placed inside the dataset folder by its owner (say, to
+    another disk) are followed as usual.
+
+    Raises
+    ------
+    ValueError
+        Naming the row (its id) and the path of the first offending rows.
+    """
+    base = os.path.join(os.path.abspath(os.fspath(root)), "")
+    outside = [
+        (clip_id, p)
+        for clip_id, p in zip(ids, paths, strict=True)
+        if not os.path.abspath(os.fspath(p)).startswith(base)
+    ]
+    if outside:
+        shown = format_items(
+            [f"row {_item(clip_id)!r} ({os.fspath(p)!r})" for clip_id, p in outside],
+            limit=5,
+            show=str,
+        )
+        raise ValueError(
+            f"The {dataset} metadata points {len(outside)} row(s) outside the "
+            f"dataset folder {os.fspath(root)!r} (refused, nothing was opened): "
+            f"{shown}."
+        )
+
+
+def _item(value):
+    """A NumPy scalar as the Python value it holds (for messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def build_frame(
     columns: dict,
     splits,
@@ -160,6 +199,7 @@ def build_frame(
     """
     by = next(iter(columns))
     columns = dict(columns)
+    check_inside(columns["path"], root, ids=columns[by], dataset=dataset)
     if Y is not None:
         columns["tags"] = pd.Series(
             [tag_names[row == 1].tolist() for row in Y], dtype=object

@@ -18,12 +18,16 @@ it and runs the remaining epochs, so a resumed CPU run ends with the same
 weights as one that was never interrupted; a finished run is restored
 without training. Files are written to a temporary name and renamed, so a
 crash never leaves a half-written checkpoint, and are read back with
-``torch.load(weights_only=True)`` (no pickled code).
+``torch.load(weights_only=True)`` (no pickled code). Every checkpoint starts
+with a BLAKE2b checksum of its content, verified before it is read: a
+damaged checkpoint (flipped or zeroed bytes) is a clear error, never a
+restored model.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from pathlib import Path
 
@@ -38,7 +42,9 @@ from ._persistence import weights_header
 
 __all__ = ["TrainingCheckpoint", "checkpoint_directory", "read_checkpoint"]
 
-_FORMAT = "sklearn-music-checkpoint/1"
+_FORMAT = "sklearn-music-checkpoint/2"
+_MAGIC = b"sklearn-music-checkpoint/2\n"
+_DIGEST_BYTES = 32
 _FILE = "checkpoint.pt"
 
 # Parameters that decide where and how training runs but not what it computes
@@ -95,8 +101,22 @@ def read_checkpoint(directory: Path) -> dict | None:
     path = Path(directory) / _FILE
     if not path.exists():
         return None
+    data = path.read_bytes()
+    if not data.startswith(_MAGIC):
+        raise ValueError(
+            f"{os.fspath(path)!r} is not a sklearn-music training checkpoint of "
+            "this version; remove it (or its folder) to train from the start, or "
+            "choose another checkpoint_dir."
+        )
+    digest = data[len(_MAGIC) : len(_MAGIC) + _DIGEST_BYTES]
+    payload = data[len(_MAGIC) + _DIGEST_BYTES :]
+    if hashlib.blake2b(payload, digest_size=_DIGEST_BYTES).digest() != digest:
+        raise ValueError(
+            f"The checkpoint {os.fspath(path)!r} is damaged: its content does not "
+            "match its checksum. Remove it to train from the start."
+        )
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        state = torch.load(io.BytesIO(payload), map_location="cpu", weights_only=True)
     except Exception as exc:  # torch.load fails in many ways on a bad file
         raise ValueError(
             f"Could not read the checkpoint {os.fspath(path)!r} ({exc}); remove it "
@@ -232,9 +252,17 @@ class TrainingCheckpoint(Callback):
             "callbacks": {} if finished else self._callback_states(net),
             "rng": None if finished else self._rng_states(net, dataset_train),
         }
-        atomic_write(
-            self.directory_ / _FILE, lambda f: torch.save(state, f), make_dirs=True
-        )
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        payload = buffer.getvalue()
+        digest = hashlib.blake2b(payload, digest_size=_DIGEST_BYTES).digest()
+
+        def write(f):
+            f.write(_MAGIC)
+            f.write(digest)
+            f.write(payload)
+
+        atomic_write(self.directory_ / _FILE, write, make_dirs=True)
 
     def _callback_states(self, net) -> dict:
         states = {}

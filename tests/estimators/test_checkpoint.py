@@ -205,7 +205,7 @@ def test_bad_checkpoint_settings(data, tmp_path):
         clone(est).fit(S, y)
     with open(os.path.join(directory, "checkpoint.pt"), "wb") as f:
         f.write(b"truncated")
-    with pytest.raises(ValueError, match="Could not read the checkpoint"):
+    with pytest.raises(ValueError, match="not a sklearn-music training checkpoint"):
         clone(est).fit(S, y)
 
 
