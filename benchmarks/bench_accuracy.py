@@ -577,9 +577,12 @@ def main(argv=None):
             for name, params in jobs:
                 print(f"  seed {seed} {name} {params or ''}", flush=True)
                 if name in BASELINES:
-                    row = run_baseline(
-                        name, X, y, groups, train, test, multilabel, seed, cache
-                    )
+                    try:
+                        row = run_baseline(
+                            name, X, y, groups, train, test, multilabel, seed, cache
+                        )
+                    except Exception as exc:
+                        row = {"system": name, "error": f"{type(exc).__name__}: {exc}"}
                 else:
                     row = run_neural(
                         name,
