@@ -12,6 +12,8 @@ instance holds the data, and :meth:`plot` draws again on any axes, setting
 - :class:`TagCurveDisplay`: ROC or precision-recall curve of every tag.
 - :class:`BudgetCurveDisplay`: test score against the parameter budget of a
   grid search.
+- :class:`TaggramDisplay`: tag probabilities over time (tags x time), with
+  the waveform or spectrogram above.
 
 Matplotlib is imported only when something is drawn, so this module imports
 without it.
@@ -19,6 +21,7 @@ without it.
 
 from ._budget import BudgetCurveDisplay
 from ._spectrogram import SpectrogramDisplay
+from ._taggram import TaggramDisplay
 from ._tags import TagCurveDisplay
 from ._training import TrainingCurveDisplay
 
@@ -26,5 +29,6 @@ __all__ = [
     "BudgetCurveDisplay",
     "SpectrogramDisplay",
     "TagCurveDisplay",
+    "TaggramDisplay",
     "TrainingCurveDisplay",
 ]
