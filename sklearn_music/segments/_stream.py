@@ -38,7 +38,7 @@ def _split_model(model):
     else:
         net, front = model, None
     if not isinstance(net, MusicNet):
-        raise TypeError(
+        raise ValueError(
             "predict_over_time needs a neural estimator of sklearn_music (or a "
             f"pipeline ending in one); got {type(net).__name__}."
         )
