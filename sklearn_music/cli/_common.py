@@ -131,10 +131,12 @@ def format_table(frame) -> str:
     for name in frame.columns:
         values = frame[name].tolist()
         kind = frame[name].dtype.kind
+        missing = frame[name].isna().tolist()  # rows of skipped files
         if kind == "f":
             cells = [f"{v:.3f}" for v in values]
         else:
             cells = [str(v) for v in values]
+        cells = ["" if m else c for m, c in zip(missing, cells, strict=True)]
         width = max(len(str(name)), *(len(c) for c in cells))
         align = str.rjust if kind in "iuf" else str.ljust
         columns.append([align(str(name), width)] + [align(c, width) for c in cells])

@@ -8,8 +8,13 @@ import time
 import numpy as np
 
 from ._common import CLIError, check_output, write_file
-from ._inputs import find_audio
-from ._options import add_frontend_options, add_inputs_argument, add_subcommand
+from ._inputs import find_audio, usable_audio
+from ._options import (
+    add_frontend_options,
+    add_inputs_argument,
+    add_on_error_option,
+    add_subcommand,
+)
 
 __all__ = ["add_command", "run"]
 
@@ -29,7 +34,8 @@ def add_command(subparsers, common) -> None:
         "padded with NaN), 'sr' and 'hop_length', or, for handcrafted "
         "features, 'feature_names'. A .npy file holds the array only, with the "
         "file list written beside it (<name>.paths.txt). A .csv file (handcrafted "
-        "features only) has a 'path' column and one column per feature.",
+        "features only) has a 'path' column and one column per feature. With "
+        "--on-error skip, a .npz file also holds 'skipped', the files left out.",
     )
 
 
@@ -56,6 +62,7 @@ def _configure(parser) -> None:
         mel_scope="--kind mel",
         duration_help="crop or pad every clip to SECONDS (default: whole files)",
     )
+    add_on_error_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -94,6 +101,7 @@ def run(args) -> None:
     check_output(out, force=args.force, inputs=files)
     if out.suffix.lower() == ".npy":  # the file list beside it
         check_output(out.with_suffix(".paths.txt"), force=args.force, inputs=files)
+    files, _, skipped = usable_audio(files, on_error=args.on_error, n_jobs=args.n_jobs)
     transformer = make_front_end(
         args.kind,
         preset=args.preset,
@@ -121,6 +129,8 @@ def run(args) -> None:
             "hop_length": params["hop_length"],
         }
         what = f"{args.kind} spectrograms"
+    if len(skipped) and out.suffix.lower() == ".npz":
+        extra["skipped"] = np.asarray(skipped["path"], dtype=str)
     _save(out, X, np.asarray(files, dtype=str), extra, force=args.force)
     print(
         f"wrote {out}: {what} of {len(files)} files, array {X.shape} {X.dtype} "
@@ -128,6 +138,12 @@ def run(args) -> None:
     )
     if out.suffix.lower() == ".npy":
         print(f"wrote {out.with_suffix('.paths.txt')}: the file of every row")
+    if len(skipped):
+        print(
+            f"skipped {len(skipped)} unusable files (not in the output"
+            + (", listed in its 'skipped' array" if "skipped" in extra else "")
+            + f"): {', '.join(skipped['path'])}"
+        )
 
 
 def _save(out, X, paths, extra: dict, *, force: bool) -> None:

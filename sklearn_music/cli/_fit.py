@@ -8,9 +8,10 @@ import warnings
 import numpy as np
 
 from ._common import CLIError, check_output, disk_error
-from ._inputs import read_labelled
+from ._inputs import read_labelled, usable_audio
 from ._options import (
     add_frontend_options,
+    add_on_error_option,
     add_seed_option,
     add_subcommand,
     fraction,
@@ -143,6 +144,7 @@ def _configure(fit) -> None:
         "the validation score (accuracy, or macro ROC-AUC for tags)",
     )
     add_seed_option(fit)
+    add_on_error_option(fit)
     fit.set_defaults(run=run)
 
 
@@ -209,6 +211,9 @@ def run(args) -> None:
     files, targets, multilabel = read_labelled(args.data)
     out = check_output(args.output, force=args.force, inputs=[*files, args.data])
     model = _build_model(args, multilabel)
+    files, targets, skipped = usable_audio(
+        files, targets, on_error=args.on_error, n_jobs=args.n_jobs
+    )
     _describe_data(args, targets, multilabel)
     train, valid = np.arange(len(files)), None
     if args.valid_split is not None:
@@ -223,6 +228,8 @@ def run(args) -> None:
         f"trained {args.model} ({type(final).__name__}{size}{epochs}) on "
         f"{len(train)} clips in {seconds:.1f} s"
     )
+    if len(skipped):
+        print(f"skipped {len(skipped)} unusable files: {', '.join(skipped['path'])}")
     validation = None
     if valid is not None:
         truth = [targets[i] for i in valid]
@@ -239,7 +246,11 @@ def run(args) -> None:
             out,
             model,
             model=args.model,
-            trained_on={"data": str(args.data), "n_clips": len(train)},
+            trained_on={
+                "data": str(args.data),
+                "n_clips": len(train),
+                "skipped": [str(p) for p in skipped["path"]],
+            },
             validation=validation,
             overwrite=args.force,
         )

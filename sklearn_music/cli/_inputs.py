@@ -11,7 +11,14 @@ from pathlib import Path
 
 from ._common import CLIError, check_task, read_model
 
-__all__ = ["find_audio", "model_and_audio", "read_catalogue", "read_labelled"]
+__all__ = [
+    "find_audio",
+    "model_and_audio",
+    "read_catalogue",
+    "read_labelled",
+    "skipped_rows",
+    "usable_audio",
+]
 
 
 def _audio_extensions() -> tuple[str, ...]:
@@ -182,14 +189,39 @@ def read_labelled(source: str | os.PathLike):
 
 
 def read_catalogue(source: str):
-    """Catalogue files, their display ids and genres (or None)."""
+    """Catalogue files, their display ids and genres (or None).
+
+    Parameters
+    ----------
+    source : str
+        A folder searched recursively for audio files, or a CSV file with a
+        ``path`` column and optionally ``genre`` or ``label``.
+
+    Returns
+    -------
+    files : list of str
+        The audio files.
+    ids : list of str
+        Their ids: the path relative to the folder, or as written in the CSV.
+    genres : array or None
+        The CSV's ``genre`` (else ``label``) column; for a class folder tree
+        (every file in a subfolder of ``source``, at least two subfolders),
+        the name of each file's subfolder; else None.
+    """
     root = Path(source)
     if root.is_dir():
         files = _scan_folder(root)
         if not files:
             raise _no_audio(source)
+        parts = [p.relative_to(root).parts for p in files]
         ids = [p.relative_to(root).as_posix() for p in files]
-        return [str(p) for p in files], ids, None
+        genres = None
+        folders = {part[0] for part in parts if len(part) > 1}
+        if all(len(part) > 1 for part in parts) and len(folders) > 1:
+            import numpy as np
+
+            genres = np.asarray([part[0] for part in parts], dtype=object)
+        return [str(p) for p in files], ids, genres
     if not root.is_file():
         raise CLIError(f"no such file or folder: '{source}'")
     if root.suffix.lower() != ".csv":
@@ -230,3 +262,94 @@ def model_and_audio(args, *, multilabel: bool) -> tuple[dict, list[str]]:
         bundle["pipeline"], device=args.device, n_jobs=args.n_jobs, verbose=args.verbose
     )
     return bundle, files
+
+
+def usable_audio(files, targets=None, *, on_error: str, n_jobs=None, what="file"):
+    """The audio files a command can use, as ``--on-error`` says.
+
+    Parameters
+    ----------
+    files : list of str
+        Audio files.
+    targets : list or None, default=None
+        Labels, tag lists or genres aligned with ``files``, filtered with them.
+    on_error : {"raise", "skip"}
+        "raise" returns everything unchecked: the first unusable file stops
+        the command later with an error naming it. "skip" decodes every file
+        once (:func:`~sklearn_music.check_audio_files` with ``full=True``),
+        leaves out those that cannot be used and lists them on stderr.
+    n_jobs : int or None, default=None
+        Threads decoding files.
+    what : str, default="file"
+        What a file is, for the note on stderr (``"catalogue file"``).
+
+    Returns
+    -------
+    files : list of str
+        The usable files, in order.
+    targets : list or None
+        Their targets.
+    skipped : pandas.DataFrame
+        One row per skipped file: ``path`` and ``error`` (the message).
+
+    Raises
+    ------
+    AudioInputError
+        With "skip", when no file is usable.
+    """
+    import warnings
+
+    import pandas as pd
+
+    if on_error == "raise":
+        return files, targets, pd.DataFrame({"path": [], "error": []})
+    from .. import check_audio_files
+
+    with warnings.catch_warnings():  # the note below lists them instead
+        warnings.simplefilter("ignore", UserWarning)
+        kept, kept_targets, report = check_audio_files(
+            list(files), targets, full=True, on_error="warn", n_jobs=n_jobs
+        )
+    skipped = pd.DataFrame(
+        {
+            "path": [files[i] for i in report["index"]],
+            "error": [" ".join(str(m).split()) for m in report["message"]],
+        }
+    )
+    if len(skipped):
+        n = len(skipped)
+        print(
+            f"note: skipped {n} {what}{'' if n == 1 else 's'} that cannot be "
+            "used (--on-error skip):",
+            file=sys.stderr,
+        )
+        for path, error in zip(skipped["path"], skipped["error"], strict=True):
+            print(f"  {path}: {error}", file=sys.stderr)
+    kept = [str(f) for f in kept]
+    if kept_targets is not None:
+        kept_targets = list(kept_targets)
+    return kept, kept_targets, skipped
+
+
+def skipped_rows(table, skipped, files):
+    """``table`` (one row per used file, column ``path``) with a row for every
+    skipped file too, in the order of ``files``, and an ``error`` column.
+
+    The other cells of a skipped file's row are missing (empty in the
+    printed table and in a CSV file). Without skipped files ``table`` is
+    returned unchanged.
+    """
+    import pandas as pd
+
+    if not len(skipped):
+        return table
+    table = table.copy()
+    for name in table.columns:  # integers stay integers next to empty cells
+        if table[name].dtype.kind in "iu":
+            table[name] = table[name].astype("Int64")
+    table["error"] = ""
+    extra = pd.DataFrame({"path": skipped["path"], "error": skipped["error"]})
+    merged = pd.concat([table, extra], ignore_index=True)
+    order = {f: i for i, f in enumerate(files)}
+    position = merged["path"].map(order)
+    return merged.iloc[position.argsort(kind="stable")].reset_index(drop=True)

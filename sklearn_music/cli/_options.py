@@ -22,6 +22,7 @@ __all__ = [
     "add_frontend_options",
     "add_inputs_argument",
     "add_model_file_option",
+    "add_on_error_option",
     "add_seed_option",
     "add_subcommand",
     "common_options",
@@ -277,6 +278,19 @@ def add_model_file_option(
         "before sklearn-music 0.1, or by joblib.dump). Unpickling runs any "
         "code stored in the file: use it only for files you trust like a "
         "program. Model files of `fit` need no such trust.",
+    )
+
+
+def add_on_error_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--on-error``: stop at, or skip, audio files that cannot be used."""
+    parser.add_argument(
+        "--on-error",
+        choices=("raise", "skip"),
+        default="raise",
+        help="what to do with an audio file that cannot be used (unreadable, "
+        "empty, silent, NaN): raise (default) stops with an error naming it; "
+        "skip checks every file first (decoding it once), leaves the unusable "
+        "ones out and lists them on stderr and in the output",
     )
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from ._common import PROG, check_output, write_table
-from ._inputs import model_and_audio
+from ._inputs import model_and_audio, skipped_rows, usable_audio
 from ._options import (
     add_csv_option,
     add_inputs_argument,
     add_model_file_option,
+    add_on_error_option,
     add_subcommand,
 )
 
@@ -34,6 +35,7 @@ def _configure(parser) -> None:
     add_inputs_argument(parser)
     add_model_file_option(parser, required=True)
     add_csv_option(parser)
+    add_on_error_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -46,6 +48,8 @@ def run(args) -> None:
     if args.csv is not None:  # before any work
         check_output(args.csv, force=args.force, inputs=inputs, option="--csv")
     model = bundle["pipeline"]
+    listed = files
+    files, _, skipped = usable_audio(files, on_error=args.on_error, n_jobs=args.n_jobs)
     table = {"path": files}
     if hasattr(model, "predict_proba"):
         proba = model.predict_proba(files)
@@ -55,7 +59,7 @@ def run(args) -> None:
     else:
         table["label"] = model.predict(files)
     write_table(
-        pd.DataFrame(table),
+        skipped_rows(pd.DataFrame(table), skipped, listed),
         args.csv,
         "prediction",
         force=args.force,

@@ -7,11 +7,12 @@ import os
 import numpy as np
 
 from ._common import CLIError, check_output, check_task, read_model, write_table
-from ._inputs import find_audio, read_catalogue
+from ._inputs import find_audio, read_catalogue, skipped_rows, usable_audio
 from ._options import (
     add_csv_option,
     add_duration_option,
     add_model_file_option,
+    add_on_error_option,
     add_subcommand,
     positive_int,
 )
@@ -67,12 +68,15 @@ def _configure(parser) -> None:
         default="cosine",
         help="cosine: similarity only (default); genre: also favour tracks of "
         "the genre the model predicts for the query (needs a single-label "
-        "--model)",
+        "--model). The genres of the catalogue tracks are the CSV's 'genre' "
+        "or 'label' column, or the subfolder names of a catalogue folder with "
+        "one subfolder per genre; otherwise the model predicts them too",
     )
     add_duration_option(
         parser, "without --model: read only the first SECONDS of every file"
     )
     add_csv_option(parser)
+    add_on_error_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -85,7 +89,10 @@ def run(args) -> None:
     inputs = [*files, *queries, args.catalogue, *([args.model] if args.model else [])]
     if args.csv is not None:  # before any work
         check_output(args.csv, force=args.force, inputs=inputs, option="--csv")
-    ids = np.asarray(ids, dtype=object)
+    listed = queries
+    files, ids, genres, queries, skipped, skipped_queries = _usable(
+        args, files, ids, genres, queries
+    )
     if args.model is None:
         if args.method == "genre":
             raise CLIError("--method genre needs a single-label --model")
@@ -120,7 +127,37 @@ def run(args) -> None:
     for column in ("similarity", "score"):
         if column in table:
             table[column] = table[column].astype(float).round(4)
+    if len(skipped_queries):
+        table = skipped_rows(table.rename(columns={"query": "path"}),
+                             skipped_queries, listed)  # fmt: skip
+        table = table.rename(columns={"path": "query"})
     write_table(table, args.csv, "recommendation", force=args.force, inputs=inputs)
+    if len(skipped):
+        print(
+            f"skipped {len(skipped)} unusable catalogue files: "
+            f"{', '.join(skipped['path'])}"
+        )
+
+
+def _usable(args, files, ids, genres, queries):
+    """The catalogue and queries without the unusable files (``--on-error
+    skip``), and the skipped files of each."""
+    index, skipped = list(range(len(files))), None
+    if args.on_error == "skip":
+        _, index, skipped = usable_audio(
+            files, index, on_error="skip", n_jobs=args.n_jobs, what="catalogue file"
+        )
+    index = np.asarray(index, dtype=int)
+    ids = np.asarray(ids, dtype=object)[index]
+    files = [files[i] for i in index]
+    if genres is not None:
+        genres = np.asarray(genres, dtype=object)[index]
+    queries, _, skipped_queries = usable_audio(
+        queries, on_error=args.on_error, n_jobs=args.n_jobs, what="query file"
+    )
+    if skipped is None:
+        skipped = skipped_queries.iloc[:0]
+    return files, ids, genres, queries, skipped, skipped_queries
 
 
 def _per_query(frame, k: int) -> list:
@@ -145,6 +182,7 @@ def _model_recommender(args, files, ids, genres):
     configure_model(model, device=args.device, n_jobs=args.n_jobs, verbose=args.verbose)
     if args.method == "genre":
         check_task(bundle, args.model, multilabel=False)
+        _check_genres(args, bundle, genres)
     # a neural network embeds; a tzanetakis model has scaled features
     embedder = model
     if not hasattr(model, "transform"):
@@ -180,3 +218,30 @@ def _handcrafted_recommender(args, files, ids, genres):
         return scaler.transform(features.transform(paths))
 
     return CosineRecommender().fit(catalogue, genres, ids=ids), embed
+
+
+def _check_genres(args, bundle, genres) -> None:
+    """Say where the catalogue's genres come from for ``--method genre``;
+    refuse catalogue genres that the model never predicts."""
+    import sys
+
+    if genres is None:
+        print(
+            "note: the catalogue has no genres (a CSV 'genre' or 'label' column, "
+            "or one subfolder per genre); the model predicts them",
+            file=sys.stderr,
+        )
+        return
+    known = {str(c) for c in bundle["classes"]}
+    names = sorted({str(g) for g in genres})
+    if not known & set(names):
+        raise CLIError(
+            f"--method genre: none of the catalogue's genres ({', '.join(names)}) "
+            f"is a class of the model ({', '.join(sorted(known))}); name the "
+            "catalogue's genres as the model's classes, or use --method cosine"
+        )
+    print(
+        f"note: catalogue genres from '{args.catalogue}' ({len(names)}: "
+        f"{', '.join(names)}); the model predicts the genre of each query",
+        file=sys.stderr,
+    )
