@@ -446,9 +446,9 @@ default=("mean", "std", "max")
 
         Returns
         -------
-        features : ndarray of shape (n_clips, n_frame_features_ * len(pooling))
+        features : ndarray of shape (n_clips, n_features_out)
             For each statistic of ``pooling`` in turn, one column per frame
-            feature.
+            feature: ``n_features_out = n_frame_features_ * len(pooling)``.
         """
         check_is_fitted(self)
         pooling = _check_pooling(self.pooling)
