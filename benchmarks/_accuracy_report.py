@@ -108,11 +108,62 @@ def _merge(path, new_runs, tasks_meta, env):
         "runs": sorted(runs.values(), key=_key),
         "environment": {**old.get("environment", {}), **env},
         "environment_per_run": "each run records its git commit and load",
+        "defaults": old.get("defaults", {}),
     }
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(result, indent=1, default=str) + "\n")
     tmp.replace(path)
     return result
+
+
+def record_defaults(path, tag, classes, env):
+    """Store the default parameters of the neural ``classes`` of the package
+    that runs (its commit in ``env``) under ``defaults[tag]`` of the results
+    file, so the "@tag" systems of the tables say what they ran with."""
+    import fcntl
+
+    locks = ROOT / ".data" / "bench"
+    locks.mkdir(parents=True, exist_ok=True)
+    with open(locks / f"{path.stem}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        result = json.loads(path.read_text())
+        result.setdefault("defaults", {})[tag] = {
+            "package_commit": env["git_commit"],
+            **{name: {k: _plain(v) for k, v in cls().get_params(deep=False).items()
+                      if k not in ("device", "verbose", "random_state", "callbacks")}
+               for name, cls in classes.items()},
+        }  # fmt: skip
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(result, indent=1, default=str) + "\n")
+        tmp.replace(path)
+
+
+RECIPE = ("chunk_size", "crops_per_clip", "max_epochs", "batch_size", "optimizer",
+          "lr", "lr_schedule", "patience", "monitor", "spec_augment",
+          "mixup_alpha", "label_smoothing")  # fmt: skip
+
+
+def defaults_table(result) -> list[str]:
+    """rst lines: the training defaults behind each "@tag" of the tables."""
+    lines = []
+    for tag, per_class in result.get("defaults", {}).items():
+        commit = per_class.get("package_commit", "?")
+        lines += [f".. list-table:: Defaults of the \"@{tag}\" systems "
+                  f"(package {commit})", "   :header-rows: 1", "",
+                  "   * - estimator", *(f"     - ``{k}``" for k in RECIPE)]  # fmt: skip
+        for name, params in per_class.items():
+            if name == "package_commit":
+                continue
+            cells = [str(params.get(k, "--")).rsplit(".", 1)[-1] for k in RECIPE]
+            lines += [f"   * - {name}", *(f"     - {c}" for c in cells)]
+        lines.append("")
+    return lines
+
+
+def _plain(v):
+    if isinstance(v, type):
+        return f"{v.__module__}.{v.__qualname__}"
+    return v if isinstance(v, int | float | str | bool | type(None)) else repr(v)
 
 
 METRICS = ("accuracy", "macro_f1", "roc_auc", "pr_auc", "fit_s", "epoch_s", "epochs")
@@ -258,6 +309,7 @@ def write_rst(result, ablation_result=None):
                 lines.append("   * - " + r[0].replace("*", r"\*"))
                 lines += [f"     - {c}" for c in r[1:]]
             lines.append("")
+    lines += defaults_table(result)
     lines.append(
         f"Machine: {env.get('processor') or env.get('machine')}, "
         f"{env.get('cpu_count')} CPU cores, torch {env.get('torch')} on the "

@@ -60,6 +60,7 @@ from _accuracy_report import (
     environment,
     merge,
     print_tables,
+    record_defaults,
     size_text,
     summarise,
     write_rst,
@@ -499,6 +500,13 @@ def parse(argv):
     )
     p.add_argument("--table-only", action="store_true")
     p.add_argument(
+        "--record-defaults",
+        metavar="TAG",
+        default=None,
+        help="only store the default parameters of the importable package's "
+        "neural estimators under TAG in the results file, then exit",
+    )
+    p.add_argument(
         "--tag",
         default=None,
         help="appended to the neural systems' names ('CRNNClassifier @TAG'), "
@@ -547,6 +555,9 @@ def main(argv=None):
         return res
     names, neural = select(args)
     env = environment()
+    if args.record_defaults:
+        record_defaults(args.out or RESULTS, args.record_defaults, neural, env)
+        return True
     out = args.out or (ABLATION if args.ablation else RESULTS)
     runs, metas = [], {}
     for task in args.tasks:
