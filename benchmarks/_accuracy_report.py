@@ -154,7 +154,10 @@ def defaults_table(result) -> list[str]:
         for name, params in per_class.items():
             if name == "package_commit":
                 continue
-            cells = [str(params.get(k, "--")).rsplit(".", 1)[-1] for k in RECIPE]
+            cells = [str(params.get(k, "--")) for k in RECIPE]
+            cells[RECIPE.index("optimizer")] = cells[RECIPE.index("optimizer")].rsplit(
+                ".", 1
+            )[-1]
             lines += [f"   * - {name}", *(f"     - {c}" for c in cells)]
         lines.append("")
     return lines
