@@ -108,6 +108,15 @@ class AccelerateMusicMixin(AccelerateMixin):
     def _is_main_process(self) -> bool:
         return bool(self.accelerator.is_main_process)
 
+    def __setstate__(self, state):
+        # the accelerator, not `device`, decides where tensors live: load the
+        # module onto the accelerator's device. Resolving device=None as
+        # "auto" would put it on CUDA under an accelerator computing on the
+        # CPU, and the first prediction would mix devices.
+        target = _accelerator_device(state.get("accelerator"))
+        super().__setstate__({**state, "device": target})
+        self.device = state.get("device")
+
     def get_default_callbacks(self):
         callbacks = []
         for name, callback in super().get_default_callbacks():
@@ -115,6 +124,12 @@ class AccelerateMusicMixin(AccelerateMixin):
                 callback = _UnwrappedEarlyStopping(**callback.get_params())
             callbacks.append((name, callback))
         return callbacks
+
+
+def _accelerator_device(accelerator) -> str:
+    """The device an (unpickled) accelerator computes on; "cpu" if unknown."""
+    device = getattr(accelerator, "device", None)
+    return "cpu" if device is None else str(device)
 
 
 _ACCELERATOR_DOC = """\

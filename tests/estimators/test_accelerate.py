@@ -129,3 +129,31 @@ def test_bf16_on_cuda(data):
         np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
     finally:
         AcceleratorState._reset_state(reset_partial_state=True)
+
+
+def test_pickle_restores_onto_the_accelerators_device(data, accelerator, monkeypatch):
+    """Issue 13.12 on the CPU: on a CUDA machine device=None resolves ("auto")
+    to CUDA while a CPU accelerator computes on the CPU. Simulated here by
+    making "auto" resolve to the meta device: a restore that followed it would
+    put the weights there and fail to predict."""
+    from sklearn_music.estimators import _device
+
+    _, S, y = data
+    est = AcceleratedCRNNClassifier(accelerator=accelerator, **SMALL).fit(S, y)
+    expected = est.predict_proba(S)
+    blob = pickle.dumps(est)
+    monkeypatch.setattr(_device, "resolve_device", lambda device: "meta")
+    restored = pickle.loads(blob)
+    assert restored.device is None  # the parameter is kept
+    devices = {p.device for p in restored.module_.parameters()}
+    assert devices == {torch.device(str(accelerator.device))}
+    np.testing.assert_allclose(restored.predict_proba(S), expected, atol=1e-6)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cpu_accelerator_pickle_round_trip_on_a_cuda_machine(data, accelerator):
+    _, S, y = data
+    est = AcceleratedCRNNClassifier(accelerator=accelerator, **SMALL).fit(S, y)
+    restored = pickle.loads(pickle.dumps(est))
+    np.testing.assert_allclose(restored.predict_proba(S), est.predict_proba(S))
