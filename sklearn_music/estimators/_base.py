@@ -46,7 +46,6 @@ from sklearn.utils._param_validation import (
 )
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, EpochScoring, LRScheduler
-from skorch.utils import to_tensor
 
 from .._targets import ClassEncoder
 from ..models import (
@@ -65,6 +64,7 @@ from ._data import (
     split_train_valid,
 )
 from ._device import AutoDeviceMixin, DeviceNames
+from ._fastpath import FastTrainingMixin, to_device
 from ._over_time import OverTimeMixin
 from ._repr import SignatureReprMixin
 
@@ -80,6 +80,7 @@ class MusicNet(
     TransformerMixin,
     OverTimeMixin,
     AutoDeviceMixin,
+    FastTrainingMixin,
     NeuralNet,
 ):
     """Base class of the neural estimators (see the subclasses for docs).
@@ -366,7 +367,7 @@ class MusicNet(
     def infer(self, x, **fit_params):
         """The module's output for a batch, on the resolved device (bfloat16
         autocast on CUDA with ``amp``)."""
-        x = to_tensor(x, device=self._compute_device())
+        x = to_device(x, self._compute_device())
         autocast = self.amp and x.device.type == "cuda"
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=autocast):
             out = self.module_(x, **fit_params)
@@ -375,7 +376,7 @@ class MusicNet(
     def get_loss(self, y_pred, y_true, X=None, training=False):
         if training and self.mixup_alpha > 0:
             y_true = self._mixup_targets_
-        y_true = y_true.to(y_pred.device)
+        y_true = y_true.to(y_pred.device, non_blocking=True)
         return self.criterion_(y_pred, y_true)
 
     def train_step(self, batch, **fit_params):
