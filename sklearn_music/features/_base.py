@@ -15,6 +15,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from .._errors import AudioInputError
 from .._io import AudioSource, check_audio_input, check_clip_length
 from ..utils import resolve_device
+from ..utils._prefetch import prefetch
 from ._presets import DEFAULTS, PRESETS
 
 __all__ = ["AudioTransformerMixin", "SpectrogramPlan"]
@@ -183,9 +184,15 @@ class SpectrogramPlan:
         decoded and computed ``batch_size`` at a time."""
         sub = self.source.subset(indices)
         specs = []
-        for idx, clips in sub.iter_batches(self.batch_size, n_jobs=self.n_jobs):
+        for idx, clips in self._batches(sub):
             specs.extend(self._spectra(sub, idx, clips))
         return specs
+
+    def _batches(self, source):
+        """``source.iter_batches``; files are decoded one batch ahead, on a
+        background thread, while the current batch is computed."""
+        batches = source.iter_batches(self.batch_size, n_jobs=self.n_jobs)
+        return prefetch(batches) if source.has_paths else batches
 
     def _spectra(self, source, idx, clips, dest=None):
         """Spectrograms of the decoded ``clips`` of ``source`` items ``idx``.
@@ -227,7 +234,7 @@ class SpectrogramPlan:
                 row[:, n:] = fill
         pieces: list[np.ndarray] = []
         with self.progress(len(source)) as bar:
-            for idx, clips in source.iter_batches(self.batch_size, n_jobs=self.n_jobs):
+            for idx, clips in self._batches(source):
                 dest = None if out is None else [out[i] for i in idx]
                 specs = self._spectra(source, idx, clips, dest)
                 if out is None:
