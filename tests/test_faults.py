@@ -410,3 +410,20 @@ def test_11_none_label_and_huge_budget():
         CRNNClassifier(max_epochs=0).fit(X, ["a", "b"] * 4)
     with pytest.raises(ValueError, match="above the ceiling"):
         CRNNClassifier(param_budget=1e9).fit(X, ["a", "b"] * 4)
+
+
+# ----------------------------------------------------------------------------
+# 10. one recommender call cannot break the catalogue
+
+
+def test_10_recommender_ids_of_one_type():
+    from sklearn_music import CosineRecommender
+
+    E = np.random.default_rng(0).normal(size=(4, 3))
+    rec = CosineRecommender().fit(E[:3], ids=[1, 2, 3])
+    with pytest.raises(ValueError):
+        rec.partial_fit(E[3:], ids=[True])  # True == 1 would shadow id 1
+    assert list(rec.ids_) == [1, 2, 3]
+    assert len(rec.recommend(track=1, n=2)) == 2  # still usable
+    with pytest.raises(ValueError, match="one type"):
+        CosineRecommender().fit(E[:3], ids=["a", 1, 2])
