@@ -7,7 +7,6 @@ from numbers import Integral
 
 import numpy as np
 
-from ..plotting._base import _axes
 from ._auralise import _check_mel, _one_clip, auralise
 from ._kernels import first_layer_kernels, kernel_tag_ranking, kernel_tag_scores
 from ._saliency import _saliency
@@ -20,8 +19,9 @@ __all__ = [
 ]
 
 
-def _grid(ax, n: int, n_cols: int, caller: str):
-    """``(axes, figure)``: ``n`` axes, given or on a new figure."""
+def _grid(ax, n: int, n_cols: int, caller: str, figsize=None):
+    """``(axes, figure)``: ``n`` axes, given or on a new figure (``figsize``
+    defaults to a small panel per axes)."""
     from sklearn.utils._optional_dependencies import check_matplotlib_support
 
     check_matplotlib_support(caller)
@@ -34,9 +34,9 @@ def _grid(ax, n: int, n_cols: int, caller: str):
         return axes[:n], axes[0].figure
     n_cols = max(1, min(n_cols, n))
     n_rows = -(-n // n_cols)
-    fig, axes = plt.subplots(
-        n_rows, n_cols, figsize=(1.6 * n_cols, 1.9 * n_rows), squeeze=False
-    )
+    if figsize is None:
+        figsize = (1.6 * n_cols, 1.9 * n_rows)
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=figsize, squeeze=False)
     axes = axes.ravel()
     for extra in axes[n:]:
         extra.set_visible(False)
@@ -259,7 +259,8 @@ class KernelTagDisplay:
         display : KernelTagDisplay
         """
         self.ranking_ = kernel_tag_ranking(self.scores, n_top=n_top)
-        ax, fig = _axes(ax, f"{type(self).__name__}.plot")
+        axes, fig = _grid(ax, 1, 1, f"{type(self).__name__}.plot", (6.4, 4.8))
+        ax = axes[0]
         values = self.scores.to_numpy(dtype=float)
         self.image_ = ax.imshow(values, aspect="auto", cmap=cmap, interpolation="none")
         tags = [str(t) for t in self.scores.columns]
@@ -373,11 +374,7 @@ class SaliencyDisplay:
                 "spectrogram and saliency must be 2-D arrays of one shape; got "
                 f"{S.shape} and {sal.shape}."
             )
-        if ax is None:
-            axes, fig = _grid(None, 2, 1, f"{type(self).__name__}.plot")
-            fig.set_size_inches(6.4, 5.2)
-        else:
-            axes, fig = _grid(ax, 2, 1, f"{type(self).__name__}.plot")
+        axes, fig = _grid(ax, 2, 1, f"{type(self).__name__}.plot", (6.4, 5.2))
         times = {"sr": self.sr, "hop_length": self.hop_length}
         what = "" if self.target is None else f" for {self.target!r}"
         how = "" if self.method is None else f" ({self.method})"
@@ -476,9 +473,7 @@ class AuralisationDisplay:
         -------
         display : AuralisationDisplay
         """
-        axes, fig = _grid(ax, 2, 1, f"{type(self).__name__}.plot")
-        if ax is None:
-            fig.set_size_inches(6.4, 5.2)
+        axes, fig = _grid(ax, 2, 1, f"{type(self).__name__}.plot", (6.4, 5.2))
         _draw_tf(axes[0], self.spectrogram, sr=self.sr, hop_length=self.hop_length,
                  cmap=cmap, symmetric=False, label="input",
                  title="Spectrogram heard")  # fmt: skip

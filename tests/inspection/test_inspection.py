@@ -293,6 +293,8 @@ def test_displays_draw(planted):
 
     tags = KernelTagDisplay.from_estimator(net, S, y, n_top=2)
     assert tags.image_.get_array().shape == (6, 3)
+    _, ax = plt.subplots()
+    assert KernelTagDisplay(tags.scores).plot(ax=ax).ax_ is ax
     assert len(tags.ranking_) == 12
     assert tags.ranking_.iloc[0]["tag"] == "bass"
 
