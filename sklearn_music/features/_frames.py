@@ -15,7 +15,7 @@ from sklearn.base import (
     is_regressor,
 )
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 __all__ = [
@@ -261,6 +261,10 @@ default=("mean", "std", "max")
         At most this many rows per clip, drawn at random, are used to *fit*
         the frame model (bounds memory and time on long clips); ``transform``
         always uses every row. ``None`` uses all.
+    short : {"pad", "raise"}, default="pad"
+        A clip with fewer than ``context`` frames is padded to ``context``
+        frames with its lowest value (silence, for a log spectrogram), or
+        raises a ValueError naming the clip.
     batch_size : int, default=64
         Clips whose frames are transformed together (bounds memory).
     random_state : int, RandomState instance or None, default=None
@@ -323,6 +327,7 @@ default=("mean", "std", "max")
         "stride": [Interval(Integral, 1, None, closed="left")],
         "pooling": [str, list, tuple],
         "max_frames": [Interval(Integral, 1, None, closed="left"), None],
+        "short": [StrOptions({"pad", "raise"})],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
     }
@@ -335,6 +340,7 @@ default=("mean", "std", "max")
         stride=1,
         pooling=("mean", "std", "max"),
         max_frames=None,
+        short="pad",
         batch_size=64,
         random_state=None,
     ):
@@ -343,10 +349,25 @@ default=("mean", "std", "max")
         self.stride = stride
         self.pooling = pooling
         self.max_frames = max_frames
+        self.short = short
         self.batch_size = batch_size
         self.random_state = random_state
 
     def _clips(self, X, *, reset: bool) -> list[np.ndarray]:
+        """Valid frames of each clip, short ones padded to ``context``."""
+        clips = self._read_clips(X, reset=reset)
+        if self.short == "raise":
+            return clips  # spectrogram_frames names a clip that is too short
+        out = []
+        for clip in clips:
+            missing = self.context - clip.shape[1]
+            if missing > 0:
+                fill = np.full((clip.shape[0], missing), clip.min())
+                clip = np.concatenate([clip, fill], axis=1)
+            out.append(clip)
+        return out
+
+    def _read_clips(self, X, *, reset: bool) -> list[np.ndarray]:
         name = type(self).__name__
         if isinstance(X, list | tuple) and X and all(np.ndim(x) == 2 for x in X):
             n_bins = {np.shape(x)[0] for x in X}

@@ -100,7 +100,7 @@ def test_learner_pools_each_clip_and_ignores_padding():
 
 def test_learner_input_errors():
     clips = _ragged()
-    learner = FrameFeatureLearner(_Identity(), context=5)
+    learner = FrameFeatureLearner(_Identity(), context=5, short="raise")
     with pytest.raises(ValueError, match="Clip 1 has 4 frame"):
         learner.fit(clips)
     bad = _padded(clips)
@@ -112,6 +112,17 @@ def test_learner_input_errors():
         learner.transform(np.zeros((2, 4, 5)))
     with pytest.raises(ValueError, match="pooling must be one or more"):
         FrameFeatureLearner(_Identity(), pooling="median").fit(clips)
+
+
+def test_short_clips_are_padded_with_their_floor():
+    clips = _ragged()
+    learner = FrameFeatureLearner(_Identity(), context=5, pooling=("mean", "min"))
+    out = learner.fit_transform(clips)
+    short = clips[1]  # 4 frames: one row, the clip and one frame of its minimum
+    row = np.concatenate([short[:, t] for t in range(4)] + [np.full(3, short.min())])
+    np.testing.assert_allclose(out[1, :15], row)
+    np.testing.assert_allclose(out[1, 15:], row)
+    assert out.shape == (3, 30)
 
 
 def test_max_frames_subsamples_reproducibly():
