@@ -51,6 +51,7 @@ extensions = [
     "bench_results",
     "examples_pages",
     "data_docs",
+    "cpu_story",
 ]
 
 templates_path = ["_templates"]
