@@ -33,6 +33,7 @@ _LAZY = {
     "Conv1DClassifier": ".estimators",
     "DielemanClassifier": ".estimators",
     "SampleCNNClassifier": ".estimators",
+    "ShortChunkCNNClassifier": ".estimators",
     "AcceleratedCRNNClassifier": ".estimators",
     "AcceleratedConv2DTagger": ".estimators",
     "AcceleratedConv1DClassifier": ".estimators",

@@ -344,6 +344,9 @@ def make_music_pipeline(
             "mel", preset=preset, n_mels=n_mels, sr=sr, duration=duration,
             device=device, n_jobs=n_jobs, verbose=verbose,
         )  # fmt: skip
+        # lengths in the network's messages in seconds of this front-end
+        resolved = mel.resolved_params()
+        network.set_params(frame_rate=resolved["sr"] / resolved["hop_length"])
         return Pipeline([("mel", mel), ("clf", network)])
     if duration is None:
         return Pipeline([("clf", network)])

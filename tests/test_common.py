@@ -21,6 +21,7 @@ from sklearn_music.estimators import (
     DielemanClassifier,
     GaussianMixtureClassifier,
     SampleCNNClassifier,
+    ShortChunkCNNClassifier,
 )
 from sklearn_music.features import (
     CQTSpectrogram,
@@ -66,8 +67,19 @@ _SKORCH = {
 }
 
 # Training settings for the checks: no validation split (the toy data sets are
-# tiny), enough epochs and a high learning rate to fit blobs.
-_FAST = dict(max_epochs=10, lr=0.02, batch_size=64, train_split=None, random_state=0)
+# tiny), enough epochs and a high learning rate to fit blobs, chunks of the
+# clips' own length (the checks' "clips" are 1-frame spectrograms), one crop
+# per clip and no masking of those single frames.
+_FAST = dict(
+    max_epochs=10,
+    lr=0.02,
+    batch_size=64,
+    train_split=None,
+    random_state=0,
+    chunk_size=None,
+    crops_per_clip=1,
+    spec_augment=False,
+)
 
 ESTIMATORS = [
     MelSpectrogram(n_fft=16, n_mels=4, pcm_scale="dtype"),
@@ -98,8 +110,8 @@ ESTIMATORS = [
         module__kernel_size=1,
         **_FAST,
     ),
+    ShortChunkCNNClassifier(module__widths=(8, 8), module__dense_width=8, **_FAST),
     SampleCNNClassifier(
-        chunk_size=None,
         module__n_blocks=1,
         module__widths=(16,),
         module__stem_width=16,
@@ -121,6 +133,7 @@ EXPECTED_FAILURES = {
     "Conv2DTagger": _SKORCH,
     "Conv1DClassifier": _SKORCH,
     "DielemanClassifier": _SKORCH,
+    "ShortChunkCNNClassifier": _SKORCH,
     "SampleCNNClassifier": {**_SKORCH, **_SILENT_ROW},
     "CosineRecommender": _ZERO_ROW,
 }

@@ -77,3 +77,20 @@ def test_readme_main_command_installs_what_the_demo_plots_with():
     assert any(
         dep.startswith("matplotlib") for extra in extras for dep in optional[extra]
     )
+
+
+def test_every_user_guide_page_is_in_the_user_guide_toctree():
+    """The user guide's pages hang under user_guide/index.rst, so that the
+    theme's sidebar lists them on every page of the guide."""
+    folder = DOCS / "user_guide"
+    index = (folder / "index.rst").read_text(encoding="utf-8")
+    listed = {
+        line.strip()
+        for line in index.split(".. toctree::", 1)[1].splitlines()
+        if line.startswith("   ") and not line.strip().startswith(":")
+    }
+    pages = {p.stem for p in folder.glob("*.rst")} - {"index"}
+    assert pages <= listed, sorted(pages - listed)
+    root = (DOCS / "index.rst").read_text(encoding="utf-8")
+    assert "   user_guide/index" in root
+    assert "   user_guide/quick_start" not in root

@@ -119,7 +119,7 @@ def _configure(fit) -> None:
         type=positive_int,
         default=None,
         metavar="N",
-        help="maximum training epochs of a neural model (default 20; early "
+        help="maximum training epochs of a neural model (default 30; early "
         "stopping may end sooner)",
     )
     fit.add_argument(

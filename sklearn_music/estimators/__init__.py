@@ -19,6 +19,7 @@ _NEURAL = {
     "Conv1DClassifier": "._neural",
     "DielemanClassifier": "._neural",
     "SampleCNNClassifier": "._neural",
+    "ShortChunkCNNClassifier": "._neural",
     "estimator_class": "._neural",
     "AcceleratedCRNNClassifier": "._accelerate",
     "AcceleratedConv2DTagger": "._accelerate",

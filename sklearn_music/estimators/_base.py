@@ -36,7 +36,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, TransformerMixin
-from sklearn.utils import check_random_state
+from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
@@ -45,7 +45,6 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, EpochScoring, LRScheduler
 
 from .._targets import ClassEncoder
 from ..models import (
@@ -66,6 +65,7 @@ from ._data import (
 from ._device import AutoDeviceMixin, DeviceNames
 from ._fastpath import FastTrainingMixin, to_device
 from ._over_time import OverTimeMixin
+from ._recipe import short_clips, validation_callbacks
 from ._repr import SignatureReprMixin
 
 __all__ = ["MusicNet"]
@@ -119,9 +119,16 @@ class MusicNet(
         "param_budget": [None, Interval(Real, 0, None, closed="neither")],
         "chunk_size": [None, _POSITIVE_INT],
         "max_chunks": [None, _POSITIVE_INT],
+        "crops_per_clip": [_POSITIVE_INT],
+        "chunk_hop": [Interval(Real, 0, 1, closed="right")],
+        "short": [StrOptions({"pad", "repeat", "skip", "raise"})],
+        "frame_rate": [Interval(Real, 0, None, closed="neither")],
         "threshold": [Interval(Real, 0, 1, closed="neither")],
         "patience": [None, _POSITIVE_INT],
-        "lr_schedule": [None, StrOptions({"plateau", "cosine"})],
+        "monitor": [StrOptions({"metric", "loss"})],
+        "lr_schedule": [None, StrOptions({"plateau", "cosine", "warmup_cosine"})],
+        "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "spec_augment": ["boolean"],
         "mixup_alpha": [Interval(Real, 0, None, closed="left")],
         "amp": ["boolean"],
@@ -137,18 +144,25 @@ class MusicNet(
         module,
         *,
         param_budget=None,
-        chunk_size=None,
+        chunk_size=128,
         max_chunks=None,
+        crops_per_clip=4,
+        chunk_hop=0.5,
+        short="pad",
+        frame_rate=22050 / 512,
         threshold=0.5,
         criterion=None,
-        optimizer=torch.optim.Adam,
+        optimizer=torch.optim.AdamW,
         lr=1e-3,
-        max_epochs=20,
-        batch_size=16,
+        max_epochs=30,
+        batch_size=32,
         train_split=0.2,
-        patience=5,
-        lr_schedule="plateau",
-        spec_augment=False,
+        patience=10,
+        monitor="metric",
+        lr_schedule="warmup_cosine",
+        warmup_epochs=2,
+        label_smoothing=0.0,
+        spec_augment=True,
         mixup_alpha=0.0,
         amp=False,
         callbacks=None,
@@ -175,9 +189,18 @@ class MusicNet(
         self.param_budget = param_budget
         self.chunk_size = chunk_size
         self.max_chunks = max_chunks
+        self.crops_per_clip = crops_per_clip
+        self.chunk_hop = chunk_hop
+        self.short = short
+        if self._input_kind() == "spectrogram":
+            # waveform estimators count time in samples at ``sr``
+            self.frame_rate = frame_rate
         self.threshold = threshold
         self.patience = patience
+        self.monitor = monitor
         self.lr_schedule = lr_schedule
+        self.warmup_epochs = warmup_epochs
+        self.label_smoothing = label_smoothing
         self.spec_augment = spec_augment
         self.mixup_alpha = mixup_alpha
         self.amp = amp
@@ -194,6 +217,26 @@ class MusicNet(
     def _unit(self) -> str:
         """What one step of the input's time axis is ("frames", "samples")."""
         return get_architecture(self._architecture).unit
+
+    @classmethod
+    def _input_kind(cls) -> str:
+        """ "spectrogram" or "waveform", from the estimator's architecture."""
+        if cls._architecture in ARCHITECTURES:
+            return ARCHITECTURES[cls._architecture].input_kind
+        return "spectrogram"
+
+    def _steps_per_second(self) -> float:
+        """Steps of the input's time axis per second (frames or samples)."""
+        return float(getattr(self, "frame_rate", None) or getattr(self, "sr", 1))
+
+    def _length_text(self, n: int) -> str:
+        """``n`` time steps as error messages show them: seconds first."""
+        return f"{n / self._steps_per_second():.2f} s ({int(n)} {self._unit})"
+
+    def _pad_value(self, clip) -> float:
+        """The value of silence that ``short="pad"`` appends: the clip's
+        lowest value (the floor of a log spectrogram)."""
+        return float(np.min(clip))
 
     def _check_params(self):
         """Each parameter against ``_parameter_constraints``, then the rules
@@ -300,12 +343,12 @@ class MusicNet(
         """Cross-entropy for multi-class, per-tag BCE for multi-label, unless a
         ``criterion`` is given."""
         if self.criterion is None:
-            default = (
-                torch.nn.BCEWithLogitsLoss
-                if getattr(self, "multilabel_", False)
-                else torch.nn.CrossEntropyLoss
-            )
-            self.criterion_ = default(**self.get_params_for("criterion"))
+            kwargs = self.get_params_for("criterion")
+            if getattr(self, "multilabel_", False):
+                self.criterion_ = torch.nn.BCEWithLogitsLoss(**kwargs)
+            else:
+                kwargs.setdefault("label_smoothing", self.label_smoothing)
+                self.criterion_ = torch.nn.CrossEntropyLoss(**kwargs)
             return self
         return super().initialize_criterion()
 
@@ -323,37 +366,21 @@ class MusicNet(
         return callbacks
 
     def _validation_callbacks(self) -> list:
-        """Validation accuracy, early stopping and the LR schedule."""
-        callbacks = [
-            (
-                "valid_acc",
-                EpochScoring(
-                    _valid_accuracy,
-                    name="valid_acc",
-                    lower_is_better=False,
-                    use_caching=True,
-                ),
-            )
-        ]
-        if self.patience is not None:
-            stopping = EarlyStopping(
-                monitor="valid_loss", patience=self.patience, load_best=True
-            )
-            callbacks.append(("early_stopping", stopping))
-        if self.lr_schedule == "plateau":
-            scheduler = LRScheduler(
-                torch.optim.lr_scheduler.ReduceLROnPlateau,
-                monitor="valid_loss",
-                patience=max(1, (self.patience or 4) // 2),
-                factor=0.5,
-            )
-            callbacks.append(("lr_scheduler", scheduler))
-        elif self.lr_schedule == "cosine":
-            scheduler = LRScheduler(
-                torch.optim.lr_scheduler.CosineAnnealingLR, T_max=self.max_epochs
-            )
-            callbacks.append(("lr_scheduler", scheduler))
-        return callbacks
+        """The validation metric, early stopping and the LR schedule (see
+        :func:`._recipe.validation_callbacks`)."""
+        return validation_callbacks(self)
+
+    def get_iterator(self, dataset, training=False):
+        """skorch's iterator; a training pass whose last batch would hold a
+        single crop drops it (BatchNorm cannot train on one value per
+        channel)."""
+        if training and len(dataset) > self.batch_size:
+            if len(dataset) % self.batch_size == 1:
+                kwargs = self.get_params_for("iterator_train")
+                kwargs.setdefault("batch_size", self.batch_size)
+                kwargs.setdefault("drop_last", True)
+                return self.iterator_train(dataset, **kwargs)
+        return super().get_iterator(dataset, training=training)
 
     def get_split_datasets(self, X, y=None, **fit_params):
         """Split a float ``train_split`` into random-crop training and
@@ -362,7 +389,7 @@ class MusicNet(
         if not isinstance(split, Real) or isinstance(split, bool):
             return super().get_split_datasets(X, y, **fit_params)
         n_classes = None if self.multilabel_ else len(self.classes_)
-        return split_train_valid(X, split, n_classes=n_classes)
+        return split_train_valid(X, split, n_classes=n_classes, hop=self.chunk_hop)
 
     def infer(self, x, **fit_params):
         """The module's output for a batch, on the resolved device (bfloat16
@@ -377,6 +404,9 @@ class MusicNet(
         if training and self.mixup_alpha > 0:
             y_true = self._mixup_targets_
         y_true = y_true.to(y_pred.device, non_blocking=True)
+        if self.label_smoothing > 0 and getattr(self, "multilabel_", False):
+            y_true = y_true.float() * (1 - self.label_smoothing)
+            y_true = y_true + self.label_smoothing / 2
         return self.criterion_(y_pred, y_true)
 
     def train_step(self, batch, **fit_params):
@@ -418,20 +448,21 @@ class MusicNet(
             self.classes_, self.multilabel_ = encoder.classes_, encoder.multilabel_
         else:
             y_enc = self._encoder().transform(y, n_samples=len(clips))
-        min_len = int(lengths.min())
         if not reset:
             chunk = self.chunk_size_
         elif self.chunk_size is not None:
             chunk = self.chunk_size
         else:
-            chunk = min_len
-        if chunk > min_len:
-            short = int(np.argmin(lengths))
-            raise ValueError(
-                f"Clip {short} of X has {min_len} {self._unit}, fewer than "
-                f"chunk_size={chunk}; lower chunk_size or drop short clips."
-            )
+            chunk = int(lengths.min())
         self.chunk_size_ = int(chunk)
+        clips, lengths, keep = self._short_clips(X, clips, lengths, fitting=True)
+        if keep is not None and reset:
+            # the classes are those of the clips kept
+            encoder = ClassEncoder(self._name())
+            y_enc = encoder.fit_transform(_safe_indexing(y, keep), n_samples=len(keep))
+            self.classes_, self.multilabel_ = encoder.classes_, encoder.multilabel_
+        elif keep is not None:
+            y_enc = y_enc[keep]
         return ChunkDataset(
             clips,
             y_enc,
@@ -439,7 +470,12 @@ class MusicNet(
             random=True,
             seed=seed,
             augment=self._augmentation(),
+            crops=self.crops_per_clip,
         )
+
+    def _short_clips(self, X, clips, lengths, *, fitting: bool):
+        """Apply the ``short`` policy (:func:`._recipe.short_clips`)."""
+        return short_clips(self, X, clips, lengths, fitting=fitting)
 
     def fit(self, X, y=None, **fit_params):
         """Train the network on ``X`` and ``y``.
@@ -526,9 +562,11 @@ class MusicNet(
                 else f"chunk_size={self.chunk_size}"
             )
             raise ValueError(
-                f"{type(self.module_).__name__} needs inputs of at least {minimum} "
-                f"{self._unit}, but {source} gives {self.chunk_size_}. Use longer "
-                "clips, or smaller pools (module__pool_sizes) or fewer blocks."
+                f"{type(self.module_).__name__} needs inputs of at least "
+                f"{self._length_text(minimum)}, but {source} gives "
+                f"{self._length_text(self.chunk_size_)}. Raise chunk_size, or "
+                "use module__pooling='capped' (spectrogram models), smaller "
+                "pools (module__pool_sizes) or fewer blocks."
             )
 
     def partial_fit(self, X, y=None, classes=None, **fit_params):
@@ -556,14 +594,7 @@ class MusicNet(
         """Model outputs averaged over chunks covering each whole clip."""
         self.check_is_fitted()
         clips, lengths = self._check_X(X, reset=False)
-        minimum = self._min_input_length()
-        too_short = np.flatnonzero(lengths < minimum)
-        if too_short.size:
-            i, unit = int(too_short[0]), self._unit
-            raise ValueError(
-                f"Clip {i} of X has {int(lengths[i])} {unit}, fewer than the "
-                f"{minimum} {unit} {type(self.module_).__name__} needs."
-            )
+        clips, lengths, _ = self._short_clips(X, clips, lengths, fitting=False)
         self.module_.eval()
         return average_over_chunks(
             clips,
@@ -571,6 +602,7 @@ class MusicNet(
             partial(self._forward_chunks, embed=embed),
             chunk=self.chunk_size_,
             max_chunks=self.max_chunks,
+            hop=self.chunk_hop,
             batch_size=self.batch_size,
             device=self._compute_device(),
         )
@@ -685,15 +717,3 @@ def _module_name(module) -> str:
     if isinstance(module, type):
         return module.__name__
     return f"an instance of {type(module).__name__}"
-
-
-def _valid_accuracy(net, dataset, y):
-    """Accuracy of the validation crops from the cached forward pass: the
-    fraction of clips whose top class is right, or for multi-label tagging of
-    (clip, tag) pairs on the right side of ``threshold``."""
-    logits = net.forward(dataset, training=False)
-    y = np.asarray(y)
-    if getattr(net, "multilabel_", False):
-        pred = torch.sigmoid(logits).cpu().numpy() >= net.threshold
-        return float((pred == (y > 0.5)).mean())
-    return float((logits.argmax(dim=1).cpu().numpy() == y).mean())

@@ -23,6 +23,7 @@ __all__ = [
     "average_over_chunks",
     "check_spectrograms",
     "chunk_plan",
+    "fit_short_clips",
     "split_train_valid",
 ]
 
@@ -150,13 +151,27 @@ def _pad_ragged(arrays, name):
     return out
 
 
-def chunk_plan(lengths, chunk: int, max_chunks: int | None = None):
+def chunk_plan(lengths, chunk: int, max_chunks: int | None = None, hop=None):
     """Chunks covering each whole clip, for prediction.
 
-    A clip of ``L >= chunk`` frames gets ``ceil(L / chunk)`` windows of exactly
-    ``chunk`` frames, evenly spaced from its first to its last frame (so they
-    overlap slightly instead of running into padding); ``max_chunks`` caps the
-    count. A shorter clip is one window of its own length.
+    A clip of ``L >= chunk`` frames gets windows of exactly ``chunk`` frames,
+    evenly spaced from its first to its last frame (so they never run into
+    padding): ``ceil(L / chunk)`` of them (slightly overlapping) by default,
+    or, with ``hop``, enough that consecutive windows start at most ``hop *
+    chunk`` frames apart (``1 + ceil((L - chunk) / (hop * chunk))``).
+    ``max_chunks`` caps the count. A shorter clip is one window of its own
+    length.
+
+    Parameters
+    ----------
+    lengths : array-like of int
+        Clip lengths along time.
+    chunk : int
+        Window length.
+    max_chunks : int or None, default=None
+        Most windows per clip.
+    hop : float in (0, 1] or None, default=None
+        Largest step between window starts, as a fraction of ``chunk``.
 
     Returns
     -------
@@ -167,12 +182,53 @@ def chunk_plan(lengths, chunk: int, max_chunks: int | None = None):
         if length <= chunk:
             plan.append((i, 0, length))
             continue
-        n = math.ceil(length / chunk)
+        if hop is None:
+            n = math.ceil(length / chunk)
+        else:
+            n = 1 + math.ceil((length - chunk) / max(1.0, hop * chunk))
         if max_chunks is not None:
             n = min(n, max_chunks)
         starts = np.unique(np.linspace(0, length - chunk, n).round().astype(int))
         plan.extend((i, int(s), chunk) for s in starts)
     return plan
+
+
+def fit_short_clips(clips, lengths, minimum: int, mode: str, pad_value):
+    """Bring clips shorter than ``minimum`` to that length, per ``mode``.
+
+    Parameters
+    ----------
+    clips : list of ndarray
+        Arrays whose last axis is time (valid part only).
+    lengths : ndarray of int
+        Their lengths.
+    minimum : int
+        The length every clip needs.
+    mode : {"pad", "repeat"}
+        ``"pad"`` appends ``pad_value(clip)`` (the clip's silence) after the
+        clip; ``"repeat"`` repeats the clip until it is long enough.
+    pad_value : callable
+        ``pad_value(clip) -> float``.
+
+    Returns
+    -------
+    clips : list of ndarray
+        The long-enough clips unchanged, the short ones extended to
+        ``minimum``.
+    lengths : ndarray of int
+    """
+    out, new_lengths = list(clips), np.array(lengths, dtype=np.int64)
+    for i in np.flatnonzero(new_lengths < minimum):
+        clip, n = clips[i], int(new_lengths[i])
+        if mode == "repeat":
+            reps = math.ceil(minimum / n)
+            tiled = np.concatenate([clip] * reps, axis=-1)[..., :minimum]
+        else:
+            tiled = np.full((*clip.shape[:-1], minimum), pad_value(clip), clip.dtype)
+            tiled[..., :n] = clip
+        out[i] = np.ascontiguousarray(tiled, dtype=np.float32)
+        new_lengths[i] = minimum
+    return out, new_lengths
 
 
 def average_over_chunks(
@@ -182,6 +238,7 @@ def average_over_chunks(
     *,
     chunk: int,
     max_chunks: int | None = None,
+    hop=None,
     batch_size: int,
     device,
 ) -> np.ndarray:
@@ -200,6 +257,8 @@ def average_over_chunks(
         Chunk length (see :func:`chunk_plan`).
     max_chunks : int or None, default=None
         Cap on the chunks per clip.
+    hop : float or None, default=None
+        Largest step between chunk starts, as a fraction of ``chunk``.
     batch_size : int
         Chunks per call of ``forward``.
     device : str or torch.device
@@ -210,7 +269,7 @@ def average_over_chunks(
     outputs : ndarray of shape (n_clips, n_outputs), float64
         The mean over each clip's chunks.
     """
-    plan = chunk_plan(lengths, chunk, max_chunks)
+    plan = chunk_plan(lengths, chunk, max_chunks, hop)
     by_length: dict[int, list] = {}
     for entry in plan:  # equal-length chunks stack into one batch
         by_length.setdefault(entry[2], []).append(entry)
@@ -240,15 +299,30 @@ class ChunkDataset(torch.utils.data.Dataset):
     clips : list of ndarray
         Arrays whose last axis is time, e.g. ``(n_mels, L_i)`` or ``(L_i,)``.
     y : ndarray or None
-        Encoded targets (class indices or a float indicator matrix).
+        Encoded targets (class indices or a float indicator matrix), one
+        per clip.
     chunk : int
         Crop length along time; every clip must be at least this long.
     random : bool
-        Random crop positions (training) or the centre crop (validation).
+        Random crop positions (training) or fixed ones (validation): the
+        centre crop, or with ``hop`` the chunks of :func:`chunk_plan`.
     seed : int
         Seed of the crop positions and augmentations.
     augment : callable or None
         ``augment(x, rng) -> x`` applied to training crops (e.g. SpecAugment).
+    crops : int, default=1
+        Random crops of every clip per pass (epoch): the dataset has
+        ``crops * n_clips`` items, item ``i`` a fresh crop of clip
+        ``i % n_clips``.
+    hop : float or None, default=None
+        Fixed crops only: with a number, the items are the chunks that
+        cover each clip (:func:`chunk_plan` with this ``hop``);
+        ``clip_index`` says whose chunk each item is.
+
+    Attributes
+    ----------
+    clip_index : ndarray of shape (n_items,)
+        The clip of every item.
 
     Notes
     -----
@@ -261,15 +335,31 @@ class ChunkDataset(torch.utils.data.Dataset):
     draws the same crops.
     """
 
-    def __init__(self, clips, y, *, chunk, random, seed=0, augment=None):
+    def __init__(
+        self, clips, y, *, chunk, random, seed=0, augment=None, crops=1, hop=None
+    ):
         self.clips = clips
         self.y = y
         self.chunk = chunk
         self.random = random
         self.augment = augment
         self.seed = seed
+        self.crops = crops
+        self.hop = hop
         self.rng = np.random.default_rng(seed)
         self._worker = None  # (worker seed, its generator)
+        n = len(clips)
+        if random:
+            self.clip_index = np.tile(np.arange(n), crops)
+            self._starts = None
+        elif hop is None:
+            self.clip_index = np.arange(n)
+            self._starts = [(c.shape[-1] - chunk) // 2 for c in clips]
+        else:
+            lengths = [c.shape[-1] for c in clips]
+            plan = chunk_plan(lengths, chunk, hop=hop)
+            self.clip_index = np.array([i for i, _, _ in plan], dtype=np.int64)
+            self._starts = [s for _, s, _ in plan]
 
     def _generator(self):
         """This process's generator (see Notes)."""
@@ -281,9 +371,9 @@ class ChunkDataset(torch.utils.data.Dataset):
         return self._worker[1]
 
     def __len__(self) -> int:
-        return len(self.clips)
+        return len(self.clip_index)
 
-    def subset(self, indices, *, random: bool) -> ChunkDataset:
+    def subset(self, indices, *, random: bool, hop=None) -> ChunkDataset:
         """The clips at ``indices`` as a new dataset (train or validation)."""
         return ChunkDataset(
             [self.clips[i] for i in indices],
@@ -292,16 +382,19 @@ class ChunkDataset(torch.utils.data.Dataset):
             random=random,
             seed=int(self.rng.integers(2**31)),
             augment=self.augment if random else None,
+            crops=self.crops if random else 1,
+            hop=None if random else hop,
         )
 
     def __getitem__(self, i):
-        clip = self.clips[i]
+        c = int(self.clip_index[i])
+        clip = self.clips[c]
         length = clip.shape[-1]
         rng = self._generator()
         if self.random:
             start = int(rng.integers(0, length - self.chunk + 1))
         else:
-            start = (length - self.chunk) // 2
+            start = self._starts[i]
         x = np.array(clip[..., start : start + self.chunk], order="C")
         release_pages(clip)  # a memory-mapped clip stays on disk
         if self.augment is not None:
@@ -309,7 +402,7 @@ class ChunkDataset(torch.utils.data.Dataset):
         x = torch.from_numpy(x)
         if self.y is None:
             return x, torch.zeros(())
-        return x, torch.as_tensor(self.y[i])
+        return x, torch.as_tensor(self.y[c])
 
 
 def spec_augment(
@@ -335,7 +428,9 @@ def spec_augment(
     return x
 
 
-def split_train_valid(dataset: ChunkDataset, fraction: float, *, n_classes=None):
+def split_train_valid(
+    dataset: ChunkDataset, fraction: float, *, n_classes=None, hop=None
+):
     """Training and validation subsets of a training set.
 
     Parameters
@@ -348,17 +443,20 @@ def split_train_valid(dataset: ChunkDataset, fraction: float, *, n_classes=None)
         For single-label targets (class indices in ``dataset.y``): the split
         is stratified when every class has at least 2 clips and the
         validation set can hold one clip per class.
+    hop : float or None, default=None
+        Validation chunks: the centre crop of every clip (None), or the
+        chunks covering each clip with this hop (:func:`chunk_plan`).
 
     Returns
     -------
     train : ChunkDataset
         Random crops; ``dataset`` itself if either part would be empty.
     valid : ChunkDataset or None
-        Centre crops; None if either part would be empty.
+        Fixed crops (see ``hop``); None if either part would be empty.
     """
     from sklearn.model_selection import train_test_split
 
-    n = len(dataset)
+    n = len(dataset.clips)
     n_valid = int(np.ceil(fraction * n))
     if n_valid < 1 or n - n_valid < 1:
         return dataset, None
@@ -375,5 +473,5 @@ def split_train_valid(dataset: ChunkDataset, fraction: float, *, n_classes=None)
     )
     return (
         dataset.subset(train_idx, random=True),
-        dataset.subset(valid_idx, random=False),
+        dataset.subset(valid_idx, random=False, hop=hop),
     )

@@ -18,6 +18,7 @@ from ..models import (
     CRNNModule,
     DielemanModule,
     SampleCNNModule,
+    ShortChunkResNetModule,
     get_architecture,
 )
 from ._base import MusicNet
@@ -28,6 +29,7 @@ __all__ = [
     "Conv2DTagger",
     "DielemanClassifier",
     "SampleCNNClassifier",
+    "ShortChunkCNNClassifier",
     "estimator_class",
 ]
 
@@ -39,39 +41,75 @@ _TRAINING_PARAMS = """\
         parameter count lands within 2 % of it (see
         :func:`~sklearn_music.models.architecture_for_budget`). The count is
         in ``n_params_`` after fit.
-    chunk_size : int or None, default=None
-        Length along time of the training crops and prediction chunks ({unit}).
-        ``None`` uses the shortest training clip. Training draws one random
-        crop of every clip per epoch; prediction averages the probabilities
-        of chunks that cover each whole clip.
+    chunk_size : int or None, default={chunk_default}
+        Length along time of the training crops and prediction chunks
+        ({unit}), and so the minimum input length: {minimum}. ``None`` uses
+        the shortest training clip. Training draws ``crops_per_clip`` random
+        crops of every clip per epoch; prediction averages the probabilities
+        (or embeddings) of overlapping chunks that cover each whole clip.
     max_chunks : int or None, default=None
         Upper bound on the chunks averaged per clip at prediction time.
-    threshold : float, default=0.5
+    crops_per_clip : int, default=4
+        Random crops of every training clip per epoch (short-chunk training,
+        as Won et al. 2020 do).
+    chunk_hop : float in (0, 1], default=0.5
+        Largest step between the starts of the chunks that prediction and
+        validation average over, as a fraction of ``chunk_size`` (0.5: chunks
+        overlap by half).
+    short : {{"pad", "repeat", "skip", "raise"}}, default="pad"
+        What happens to a clip shorter than ``chunk_size`` (a one-shot
+        sample, a short preview), the same in ``fit``, ``predict``,
+        ``predict_proba``, ``transform`` and everything built on them (the
+        recommender, the command line). ``"pad"`` appends silence up to
+        ``chunk_size`` ({pad}); ``"repeat"`` repeats the clip until it is long
+        enough; ``"skip"`` leaves such clips out of ``fit`` with a warning
+        that names them (``y`` stays aligned), while the prediction methods
+        still return one row per clip, computed from the padded clip, and
+        warn which ones; ``"raise"`` raises a ``ValueError`` naming the
+        clip, its length in seconds and the minimum in seconds.
+{rate}    threshold : float, default=0.5
         Multi-label only: ``predict`` marks a tag when its probability is at
         least this.
     criterion : torch loss class or None, default=None
-        ``None`` chooses ``CrossEntropyLoss`` (multi-class) or
-        ``BCEWithLogitsLoss`` (multi-label); the module returns logits.
-    optimizer : torch optimizer class, default=torch.optim.Adam
-        Optimizer; set its options with ``optimizer__*`` (skorch style).
+        ``None`` chooses ``CrossEntropyLoss`` (multi-class, with
+        ``label_smoothing``) or ``BCEWithLogitsLoss`` (multi-label); the
+        module returns logits.
+    optimizer : torch optimizer class, default=torch.optim.AdamW
+        Optimizer (AdamW: Adam with decoupled weight decay, 0.01 by
+        default); set its options with ``optimizer__*`` (skorch style), e.g.
+        ``optimizer__weight_decay=0.05``.
     lr : float, default=1e-3
-        Learning rate.
-    max_epochs : int, default=20
-        Maximum number of epochs.
-    batch_size : int, default=16
-        Clips per training batch (and chunks per prediction batch).
+        Peak learning rate.
+    max_epochs : int, default=30
+        Maximum number of epochs (passes of ``crops_per_clip`` crops of
+        every clip).
+    batch_size : int, default=32
+        Crops per training batch (and chunks per prediction batch).
     train_split : float, callable or None, default=0.2
         Validation fraction (stratified for single-label targets; validation
-        uses centre crops), any skorch ``train_split`` callable, or ``None`` to
-        train on everything (which disables early stopping and the LR
-        schedule).
-    patience : int or None, default=5
-        Early stopping on the validation loss after this many epochs without
-        improvement; the best weights are restored. ``None`` disables it.
-    lr_schedule : {{"plateau", "cosine"}} or None, default="plateau"
-        Halve the LR when the validation loss plateaus, or cosine annealing
-        over ``max_epochs``.
-    spec_augment : bool, default=False
+        averages the chunks of every held-out clip, as prediction does), any
+        skorch ``train_split`` callable, or ``None`` to train on everything
+        (which disables early stopping and the plateau schedule).
+    patience : int or None, default=10
+        Early stopping after this many epochs without improvement of the
+        monitored quantity; the best epoch's weights are restored. ``None``
+        disables it.
+    monitor : {{"metric", "loss"}}, default="metric"
+        What early stopping watches: the validation metric
+        (``valid_acc``, clip accuracy, for single-label targets;
+        ``valid_auc``, macro ROC-AUC over the tags, for multi-label) or the
+        validation loss.
+    lr_schedule : {{"warmup_cosine", "plateau", "cosine"}} or None, \
+default="warmup_cosine"
+        Linear warm-up over ``warmup_epochs`` then cosine decay to 0 at
+        ``max_epochs``; halving the LR when the validation loss plateaus;
+        or cosine annealing over ``max_epochs``.
+    warmup_epochs : int, default=2
+        Warm-up epochs of ``lr_schedule="warmup_cosine"``.
+    label_smoothing : float in [0, 1), default=0.0
+        Label smoothing of the training targets (multi-class: as
+        ``CrossEntropyLoss``; multi-label: targets ``y * (1 - s) + s / 2``).
+    spec_augment : bool, default={spec_augment}
         SpecAugment-style frequency and time masking of training crops
         (spectrogram models only).
     mixup_alpha : float, default=0.0
@@ -131,12 +169,35 @@ _ATTRIBUTES = """\
 """
 
 
-def _doc(summary: str, *, unit: str, features: str, extra: str = "", tail: str):
+_RATE_DOC = """\
+    frame_rate : float, default=22050 / 512
+        Frames per second of the input spectrograms (``sr / hop_length`` of
+        the front-end; the default is that of
+        :class:`~sklearn_music.features.MelSpectrogram`). Only used to state
+        lengths in seconds in messages.
+"""
+
+_SPEC_LENGTHS = {
+    "unit": "frames",
+    "chunk_default": "128",
+    "minimum": "128 frames, 2.97 s at 22,050 Hz and hop 512",
+    "pad": "the clip's lowest value, the floor of a log spectrogram",
+    "rate": _RATE_DOC,
+    "spec_augment": "True",
+}
+
+
+def _doc(summary: str, *, lengths: dict, features: str, extra: str = "", tail: str):
     return (
-        summary
+        summary.rstrip()
+        + "\n\n    Minimum input length at the defaults: "
+        + lengths["minimum"]
+        + " (``chunk_size``); shorter clips follow ``short`` (padded by"
+        + " default). Longer clips of any length are cropped for training"
+        + " and averaged over chunks for prediction."
         + "\n\n    Parameters\n    ----------\n"
         + extra
-        + _TRAINING_PARAMS.format(unit=unit)
+        + _TRAINING_PARAMS.format(**lengths)
         + "\n"
         + _ATTRIBUTES.format(features=features)
         + tail
@@ -177,7 +238,7 @@ CRNNClassifier.__doc__ = _doc(
     output of :class:`~sklearn_music.features.MelSpectrogram`), multi-class
     labels or multi-label tags.
 """,
-    unit="frames",
+    lengths=_SPEC_LENGTHS,
     features=_SPEC_FEATURES,
     extra=_MODULE_DOC.format(default="CRNNModule", shape=_SPEC_SHAPE),
     tail="""
@@ -221,7 +282,7 @@ Conv2DTagger.__doc__ = _doc(
     1x1 map that feeds the output layer. Works for multi-label tagging (its
     original task) and multi-class classification.
 """,
-    unit="frames",
+    lengths=_SPEC_LENGTHS,
     features=_SPEC_FEATURES,
     extra=_MODULE_DOC.format(default="Conv2DModule", shape=_SPEC_SHAPE),
     tail="""
@@ -251,7 +312,7 @@ Conv1DClassifier.__doc__ = _doc(
     connected layers combine the bands. The "k1c2" model of Choi et al.
     (2017), Table 1.
 """,
-    unit="frames",
+    lengths=_SPEC_LENGTHS,
     features=_SPEC_FEATURES,
     extra=_MODULE_DOC.format(default="Conv1DModule", shape=_SPEC_SHAPE),
     tail="""
@@ -287,7 +348,7 @@ DielemanClassifier.__doc__ = _doc(
     :ref:`inspection`). Global temporal pooling (mean and max) takes clips
     of any length. See :class:`~sklearn_music.models.DielemanModule`.
 """,
-    unit="frames",
+    lengths=_SPEC_LENGTHS,
     features=_SPEC_FEATURES,
     extra=_MODULE_DOC.format(default="DielemanModule", shape=_SPEC_SHAPE),
     tail="""
@@ -317,6 +378,59 @@ DielemanClassifier.__doc__ = _doc(
     (3,)
     >>> tuple(pipe[-1].module_.first_layer.weight.shape)
     (23, 64, 8)
+""",
+)
+
+
+class ShortChunkCNNClassifier(MusicNet):
+    _architecture = "shortchunk"
+
+    def __init__(self, *, module=ShortChunkResNetModule, **kwargs):
+        super().__init__(module, **kwargs)
+
+
+ShortChunkCNNClassifier.__doc__ = _doc(
+    """Short-chunk CNN with residual blocks (Won et al. 2020) for music
+    classification and tagging.
+
+    Seven residual blocks of 3x3 convolutions with stride 2 reduce a ~3 s
+    mel-spectrogram chunk to a small map; a global max, a dense layer and the
+    output layer follow (see
+    :class:`~sklearn_music.models.ShortChunkResNetModule`). It was the best
+    model of Won et al.'s comparison of tagging CNNs; like them, it trains on
+    random short crops and predicts by averaging the chunks of each clip.
+    The default widths are a quarter of the paper's (about 0.6M parameters,
+    fast on a CPU); ``param_budget`` scales them (``param_budget=1.2e7`` is
+    about the paper's size).
+""",
+    lengths=_SPEC_LENGTHS,
+    features=_SPEC_FEATURES,
+    extra=_MODULE_DOC.format(default="ShortChunkResNetModule", shape=_SPEC_SHAPE),
+    tail="""
+    See Also
+    --------
+    Conv2DTagger, CRNNClassifier
+
+    References
+    ----------
+    .. [1] M. Won, A. Ferraro, D. Bogdanov and X. Serra, "Evaluation of
+       CNN-based automatic music tagging models", SMC 2020.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn_music.datasets import make_music
+    >>> from sklearn_music.estimators import ShortChunkCNNClassifier
+    >>> from sklearn_music.features import MelSpectrogram
+    >>> X, y = make_music(24, n_classes=2, duration=4.0, random_state=0)
+    >>> pipe = make_pipeline(
+    ...     MelSpectrogram(n_mels=64),
+    ...     ShortChunkCNNClassifier(
+    ...         param_budget=5e4, max_epochs=2, random_state=0, verbose=0
+    ...     ),
+    ... )
+    >>> pipe.fit(X, y).predict(X[:3]).shape
+    (3,)
 """,
 )
 
@@ -356,6 +470,9 @@ class _WaveformNet(MusicNet):
     def _augmentation(self):
         return None  # SpecAugment masks spectrograms
 
+    def _pad_value(self, clip) -> float:
+        return 0.0  # silence of a waveform
+
 
 class SampleCNNClassifier(_WaveformNet):
     _architecture = "samplecnn"
@@ -382,7 +499,14 @@ SampleCNNClassifier.__doc__ = _doc(
     Takes audio in any form the input layer reads: a 2-D waveform array,
     ragged clips or file paths (decoded at ``sr``).
 """,
-    unit="samples; default 59049",
+    lengths={
+        "unit": "samples",
+        "chunk_default": "59049",
+        "minimum": "59,049 samples, 2.68 s at 22,050 Hz",
+        "pad": "zeros",
+        "rate": "",
+        "spec_augment": "True (ignored: it masks spectrograms)",
+    },
     features="Clip length in samples of a 2-D array seen in fit (informational).",
     extra=_MODULE_DOC.format(default="SampleCNNModule", shape="n_outputs=...")
     + """\

@@ -22,15 +22,22 @@ from sklearn_music.features import MelSpectrogram
 
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 
-# Small, fast settings: 40 mel bands, ~1 s crops.
+# Small, fast settings: 40 mel bands, one crop per clip and epoch (the
+# default of 4 crops quadruples the time of an epoch).
 MEL = dict(sr=16000, n_fft=512, hop_length=256, n_mels=40)
+ONE_CROP = dict(crops_per_clip=1, verbose=0)
 TINY = {
-    CRNNClassifier: dict(param_budget=2e4),
-    Conv2DTagger: dict(param_budget=2e4, module__pool_sizes=((2, 2),) * 5),
-    Conv1DClassifier: dict(param_budget=2e4, module__pool_sizes=(2, 2, 2, 2)),
+    CRNNClassifier: dict(param_budget=2e4, **ONE_CROP),
+    Conv2DTagger: dict(param_budget=2e4, module__pool_sizes=((2, 2),) * 5, **ONE_CROP),
+    Conv1DClassifier: dict(
+        param_budget=2e4, module__pool_sizes=(2, 2, 2, 2), **ONE_CROP
+    ),
 }
-# A CRNN that accepts inputs from 16 frames, for tests with short clips.
-SHORT_CRNN = dict(param_budget=2e4, module__pool_sizes=((2, 2),) * 4)
+# A CRNN whose crops are the shortest training clip (chunk_size=None), for
+# tests with short clips.
+SHORT_CRNN = dict(
+    param_budget=2e4, module__pool_sizes=((2, 2),) * 4, chunk_size=None, **ONE_CROP
+)
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +66,7 @@ def test_samplecnn_learns_from_waveforms(music):
     X, y, _ = music
     est = SampleCNNClassifier(
         sr=16000, chunk_size=3**8, module__n_blocks=7, param_budget=1e5,
-        max_epochs=15, batch_size=8, patience=None, random_state=0,
+        max_epochs=15, batch_size=8, patience=None, random_state=0, **ONE_CROP,
     )  # fmt: skip
     est.fit(X[:48], y[:48])
     assert est.score(X[48:], y[48:]) >= 0.5  # chance is 0.25
@@ -73,7 +80,9 @@ def test_multilabel_tags():
     )  # fmt: skip
     S = MelSpectrogram(**MEL).fit_transform(Xm)
     tag_lists = [[names[j] for j in np.flatnonzero(row)] for row in Y]
-    est = CRNNClassifier(param_budget=2e4, max_epochs=8, lr=3e-3, random_state=0)
+    est = CRNNClassifier(
+        param_budget=2e4, max_epochs=8, lr=3e-3, random_state=0, **ONE_CROP
+    )
     est.fit(S, tag_lists)
     assert est.multilabel_ and list(est.classes_) == sorted(names)
     proba = est.predict_proba(S[:6])
@@ -151,6 +160,7 @@ def test_pipeline_grid_search_and_cross_validation(music):
                     max_epochs=1,
                     random_state=0,
                     train_split=None,
+                    **ONE_CROP,
                     module__pool_sizes=((2, 2),) * 4,
                 ),
             ),
@@ -170,14 +180,21 @@ def test_pipeline_grid_search_and_cross_validation(music):
     assert pipe.predict([X[0][:20000]]).shape == (1,)
 
 
-def test_early_stopping_restores_best(music):
+@pytest.mark.parametrize("monitor", ["loss", "metric"])
+def test_early_stopping_restores_best(music, monitor):
     _, y, S = music
-    kw = dict(param_budget=2e4, lr=0.05, random_state=0)
+    # the plateau schedule does not depend on max_epochs (warmup_cosine does)
+    kw = dict(
+        param_budget=2e4, lr=0.05, random_state=0, monitor=monitor,
+        lr_schedule="plateau", **ONE_CROP,
+    )  # fmt: skip
     est = CRNNClassifier(max_epochs=30, patience=2, **kw).fit(S[:32], y[:32])
-    losses = np.asarray(est.history_[:, "valid_loss"])
-    best = int(np.argmin(losses))
+    if monitor == "loss":
+        best = int(np.argmin(np.asarray(est.history_[:, "valid_loss"])))
+    else:  # the first epoch of the highest validation accuracy
+        best = int(np.argmax(np.asarray(est.history_[:, "valid_acc"])))
     # training stopped `patience` epochs after the best one ...
-    assert len(losses) == best + 1 + 2
+    assert len(est.history_) == best + 1 + 2
     # ... and the weights are those of the best epoch, not of the last
     ref = CRNNClassifier(max_epochs=best + 1, patience=None, **kw).fit(S[:32], y[:32])
     np.testing.assert_allclose(
@@ -187,8 +204,9 @@ def test_early_stopping_restores_best(music):
 
 def test_augmentation_options_train(music):
     _, y, S = music
-    base = dict(param_budget=2e4, max_epochs=2, random_state=0)
-    plain = CRNNClassifier(**base).fit(S[:16], y[:16]).predict_proba(S[16:20])
+    base = dict(param_budget=2e4, max_epochs=2, random_state=0, **ONE_CROP)
+    plain = CRNNClassifier(spec_augment=False, **base)
+    plain = plain.fit(S[:16], y[:16]).predict_proba(S[16:20])
     masked = CRNNClassifier(spec_augment=True, **base).fit(S[:16], y[:16])
     mixed = CRNNClassifier(mixup_alpha=0.4, lr_schedule="cosine", **base)
     mixed.fit(S[:16], y[:16])
@@ -221,10 +239,14 @@ def test_errors_after_fit(music):
         est.predict(S[:2, :32])
     with pytest.raises(ValueError, match="labels not seen in fit"):
         est.score(S[:2], ["polka", "rock"])
-    with pytest.raises(ValueError, match="fewer than the 96 frames"):
+    assert est.predict(S[:1, :, :3]).shape == (1,)  # short="pad"
+    with pytest.raises(ValueError, match=r"Clip 0 of X is 0\.07 s \(3 frames\)"):
+        clone(est).set_params(short="raise").fit(S[:8, :, :3], y[:8])
+    est.set_params(short="raise")
+    with pytest.raises(ValueError, match=r"shorter than the 2\.97 s \(128 frames\)"):
         est.predict(S[:1, :, :3])
-    with pytest.raises(ValueError, match="needs inputs of at least 96 frames"):
-        clone(est).fit(S[:8, :, :50], y[:8])
+    with pytest.raises(ValueError, match=r"at least 2\.23 s \(96 frames\)"):
+        clone(est).set_params(module__pooling="fixed", chunk_size=50).fit(S[:8], y[:8])
     with pytest.raises(ValueError, match="cannot be combined with module__gru"):
         clone(est).set_params(module__gru_widths=(4, 4)).fit(S[:8], y[:8])
     with pytest.raises(ValueError, match="param_budget"):
