@@ -8,17 +8,20 @@
   embeddings or confidence over time.
 - :func:`make_song`: a generated song whose chorus comes back three times,
   with its sections' times (to evaluate thumbnails).
+- :func:`make_tempo_music`: generated clips with a known tempo (a
+  regression target).
 - :func:`self_similarity`: the chroma and mel self-similarity matrix the
   repetition strategy reads.
 """
 
-from ._songs import make_song
+from ._songs import make_song, make_tempo_music
 from ._stream import predict_over_time
 from ._thumbnail import STRATEGIES, self_similarity, thumbnail
 
 __all__ = [
     "STRATEGIES",
     "make_song",
+    "make_tempo_music",
     "predict_over_time",
     "self_similarity",
     "thumbnail",

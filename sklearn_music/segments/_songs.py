@@ -1,11 +1,12 @@
-"""Generated songs with a known structure, to evaluate thumbnails."""
+"""Generated music with known answers: songs with a repeated chorus (to
+evaluate thumbnails), clips with a known tempo (a regression target)."""
 
 from __future__ import annotations
 
 import numpy as np
 from sklearn.utils import check_random_state
 
-__all__ = ["make_song"]
+__all__ = ["make_song", "make_tempo_music"]
 
 _STYLES = ("rock", "waltz", "techno", "ballad", "funk", "ambient")
 
@@ -82,26 +83,25 @@ def make_song(*, chorus=30.0, sr=22050, chorus_first=None, random_state=None):
         chorus_first = bool(rng.uniform() < 0.25)
     plan = _section_lengths(rng, float(chorus), chorus_first)
     longest = max(seconds for _, _, seconds in plan)
-    styles = rng.permutation(len(_STYLES))
-    parts = {}
-    # intro/outro share a style, the verses another, chorus and bridge their own
-    for part, style in (
-        ("intro", 0),
-        ("outro", 0),
-        ("verse1", 1),
-        ("verse2", 1),
-        ("chorus", 2),
-        ("bridge", 3),
-    ):
-        clips, labels = make_music(
-            len(_STYLES),
-            n_classes=len(_STYLES),
-            duration=longest,
-            sr=sr,
-            random_state=int(rng.randint(2**31 - 1)),
-        )
-        wanted = _STYLES[styles[style]]
-        parts[part] = clips[list(labels).index(wanted)]
+    # two clips of every style: intro and outro share a style, the verses
+    # another, chorus and bridge have their own
+    clips, labels = make_music(
+        2 * len(_STYLES),
+        n_classes=len(_STYLES),
+        duration=longest,
+        sr=sr,
+        random_state=int(rng.randint(2**31 - 1)),
+    )
+    order = rng.permutation(len(_STYLES))
+    by_style = [np.flatnonzero(labels == _STYLES[k]) for k in order]
+    parts = {
+        "intro": clips[by_style[0][0]],
+        "outro": clips[by_style[0][1]],
+        "verse1": clips[by_style[1][0]],
+        "verse2": clips[by_style[1][1]],
+        "chorus": clips[by_style[2][0]],
+        "bridge": clips[by_style[3][0]],
+    }
     pieces, rows, start = [], [], 0.0
     for name, part, seconds in plan:
         n = round(seconds * sr)
@@ -114,3 +114,72 @@ def make_song(*, chorus=30.0, sr=22050, chorus_first=None, random_state=None):
         start += n / sr
     song = np.concatenate(pieces).astype(np.float32)
     return song, pd.DataFrame(rows, columns=["section", "start_s", "end_s"])
+
+
+def make_tempo_music(
+    n_clips=100, *, tempo=(60.0, 180.0), duration=6.0, sr=22050, random_state=None
+):
+    """Generated clips with a known tempo in beats per minute.
+
+    Each clip is composed and synthesised as by
+    :func:`~sklearn_music.datasets.make_music`, in a random 4/4 style (rock,
+    techno, ballad, funk or ambient, with its drums, harmony and
+    instruments), but at a tempo drawn uniformly from ``tempo`` instead of
+    the style's own range: a regression target that is measurable (a beat
+    tracker estimates it) and known exactly.
+
+    Parameters
+    ----------
+    n_clips : int, default=100
+        Number of clips.
+    tempo : (float, float), default=(60.0, 180.0)
+        Range of the tempo in BPM.
+    duration : float, default=6.0
+        Seconds per clip.
+    sr : int, default=22050
+        Sampling rate.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the tempi, styles and clips.
+
+    Returns
+    -------
+    X : ndarray of shape (n_clips, n_samples), float32
+        The clips.
+    bpm : ndarray of shape (n_clips,)
+        The tempo of each clip.
+    styles : ndarray of shape (n_clips,), dtype str
+        The style each clip is played in.
+
+    Examples
+    --------
+    >>> from sklearn_music.segments import make_tempo_music
+    >>> X, bpm, styles = make_tempo_music(4, duration=2.0, sr=8000, random_state=0)
+    >>> X.shape, bool(((bpm >= 60) & (bpm <= 180)).all())
+    ((4, 16000), True)
+    """
+    from dataclasses import replace
+
+    from ..datasets._synthetic import _STYLES, _render_clip
+
+    low, high = (float(t) for t in tempo)
+    if not 0 < low <= high:
+        raise ValueError(
+            f"tempo must be a range (low, high) with 0 < low <= high; got {tempo!r}."
+        )
+    rng = check_random_state(random_state)
+    names = [n for n, s in _STYLES.items() if s.beats_per_bar == 4]
+    bpm = rng.uniform(low, high, n_clips)
+    chosen = np.asarray(names)[rng.randint(len(names), size=n_clips)]
+    seeds = rng.randint(np.iinfo(np.int32).max, size=n_clips)
+    clips = []
+    for beats, name, seed in zip(bpm, chosen, seeds, strict=True):
+        style = replace(_STYLES[name], tempo=(beats, beats))
+        clip_rng = np.random.default_rng(seed)
+        extra = clip_rng.random(len(style.optional)) < 0.5
+        instruments = style.instruments + tuple(
+            o for o, on in zip(style.optional, extra, strict=True) if on
+        )
+        clips.append(
+            _render_clip(style, instruments, round(duration * sr), sr, 0.05, clip_rng)
+        )
+    return np.stack(clips), bpm, chosen
