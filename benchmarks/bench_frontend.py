@@ -1,4 +1,4 @@
-"""Front-end speed: batched torch MelSpectrogram vs a per-clip librosa loop.
+r"""Front-end speed: batched torch MelSpectrogram vs a per-clip librosa loop.
 
 64 clips x 30 s at 22,050 Hz (real CC0 loops tiled to 30 s when
 ``.ci/fetch_test_audio.sh`` has run, else seeded noise-plus-tones), librosa's
@@ -6,17 +6,30 @@ default parameters. Both sides receive the same float32 waveforms already in
 memory, so decoding is excluded; the ratio is wall time librosa / ours in the
 same run. The stage breakdown times each step of one batch separately.
 
+``--torch-batches 16 64 256`` also times the torch (CUDA) code path of
+``MelSpectrogram`` at each batch size -- on ``--device``, on the CPU through
+the private backend switch -- and, in the same rounds, torchaudio's
+``MelSpectrogram`` + per-clip ``AmplitudeToDB(top_db=80)`` and nnAudio's
+``MelSpectrogram`` when they are importable (numpy in, numpy out, like
+ours). ``--baseline-torch FILE`` loads another version of
+``sklearn_music/features/_stft_torch.py`` (e.g. from ``git show``) and times
+it in the same rounds, for before/after comparisons.
+
 Usage::
 
     python benchmarks/bench_frontend.py [--clips 64] [--seconds 30] [--device cpu]
+    python benchmarks/bench_frontend.py --clips 256 --torch-batches 16 64 256 \
+        --device cuda
 
-Writes ``benchmarks/results/bench_frontend[_<device>].json``.
+Writes ``benchmarks/results/bench_frontend[_<device>].json`` (``--out`` to
+choose).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -124,13 +137,128 @@ def stage_breakdown(X: np.ndarray, mel: MelSpectrogram) -> dict[str, float]:
     return stages
 
 
+def _load_baseline(path: str):
+    """``stft_batch`` of another version of the torch backend module."""
+    import importlib.util
+
+    name = "sklearn_music.features._stft_torch_baseline"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.stft_batch
+
+
+def _torch_path(device: str, batch_size: int, stft_batch=None):
+    """``transform`` of the torch code path (optionally another version)."""
+    import sklearn_music.features._stft_torch as backend
+
+    mel = MelSpectrogram(device=device, batch_size=batch_size)
+    mel._backend = "torch"
+    current = backend.stft_batch
+
+    def run(X):
+        backend.stft_batch = stft_batch or current
+        try:
+            return mel.transform(X)
+        finally:
+            backend.stft_batch = current
+
+    return run
+
+
+def _torchaudio_path(device: str, batch_size: int):
+    """torchaudio mel + per-clip dB (top_db=80), numpy in and out; or None."""
+    try:
+        import torchaudio
+    except ImportError:
+        return None
+    mel = torchaudio.transforms.MelSpectrogram(
+        sample_rate=SR, n_fft=2048, hop_length=512, n_mels=128, norm="slaney",
+        mel_scale="slaney", pad_mode="constant",
+    ).to(device)  # fmt: skip
+    to_db = torchaudio.transforms.AmplitudeToDB(stype="power", top_db=80.0)
+
+    def run(X):
+        out = []
+        for start in range(0, len(X), batch_size):
+            x = torch.from_numpy(X[start : start + batch_size]).to(device)
+            S = mel(x)  # (B, n_mels, T); (B, 1, ...) makes top_db per clip
+            out.append(to_db(S[:, None])[:, 0].cpu().numpy())
+        return np.concatenate(out)
+
+    return run
+
+
+def _nnaudio_path(device: str, batch_size: int):
+    """nnAudio mel + per-clip dB, numpy in and out; or None."""
+    try:
+        from nnAudio.features import MelSpectrogram as NNMel
+    except ImportError:
+        return None
+    mel = NNMel(sr=SR, n_fft=2048, hop_length=512, n_mels=128, pad_mode="constant",
+                verbose=False).to(device)  # fmt: skip
+
+    def run(X):
+        out = []
+        for start in range(0, len(X), batch_size):
+            S = mel(torch.from_numpy(X[start : start + batch_size]).to(device))
+            S_db = 10 * torch.log10(S.clamp(min=1e-10))
+            peak = S_db.amax(dim=(1, 2), keepdim=True)
+            out.append(torch.maximum(S_db, peak - 80.0).cpu().numpy())
+        return np.concatenate(out)
+
+    return run
+
+
+def batch_scaling(X, args) -> dict:
+    """Interleaved timings of the torch path (and the libraries) per batch."""
+    candidates = {}
+    baseline = _load_baseline(args.baseline_torch) if args.baseline_torch else None
+    for bs in args.torch_batches:
+        candidates[f"torch path, batch {bs}"] = _torch_path(args.device, bs)
+        if baseline is not None:
+            candidates[f"baseline torch path, batch {bs}"] = _torch_path(
+                args.device, bs, baseline
+            )
+        for lib, make in (("torchaudio", _torchaudio_path), ("nnAudio", _nnaudio_path)):
+            run = make(args.device, bs)
+            if run is not None:
+                candidates[f"{lib}, batch {bs}"] = run
+    for run in candidates.values():  # warm-up: kernels, plans, allocator
+        run(X[: min(len(X), 4)])
+    wall = {name: [] for name in candidates}
+    cpu = {name: [] for name in candidates}
+    for _ in range(args.rounds):
+        for name, run in candidates.items():
+            start, start_cpu = time.perf_counter(), time.process_time()
+            run(X)
+            if args.device.startswith("cuda"):
+                torch.cuda.synchronize()
+            wall[name].append(time.perf_counter() - start)
+            cpu[name].append(time.process_time() - start_cpu)
+    return {
+        name: {"wall_s": wall[name], "best_s": min(wall[name]),
+               "process_cpu_s": cpu[name], "best_cpu_s": min(cpu[name])}
+        for name in candidates
+    }  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--batch-size", type=int, default=16)
-    args = parser.parse_args()
+    parser.add_argument("--torch-batches", type=int, nargs="*", default=[])
+    parser.add_argument("--baseline-torch", default=None)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--skip-librosa",
+        action="store_true",
+        help="only the batch scaling (no librosa loop, no stages)",
+    )
+    parser.add_argument("--out", default=None)
+    args = parser.parse_args()  # fmt: skip
 
     X, source = make_clips(args.clips, args.seconds)
     mel = MelSpectrogram(device=args.device, batch_size=args.batch_size)
@@ -142,6 +270,23 @@ def main() -> None:
                                top_db=80) for y in X[:4]]  # fmt: skip
     max_diff = float(max(np.abs(o - r).max() for o, r in zip(ours, ref, strict=True)))
 
+    scaling = batch_scaling(X, args) if args.torch_batches else {}
+    audio_s = args.clips * args.seconds
+    if scaling:
+        print(f"\nbatch scaling ({args.rounds} interleaved rounds, best wall / best "
+              f"process CPU time):")  # fmt: skip
+        for name, t in scaling.items():
+            print(f"  {name:38s} {t['best_s']:8.3f} s {t['best_cpu_s']:8.3f} s cpu "
+                  f"{audio_s / t['best_s']:9.0f} x realtime")  # fmt: skip
+    if args.skip_librosa:
+        _write(args, {"n_clips": args.clips, "seconds": args.seconds, "sr": SR,
+                      "data": source, "device": args.device,
+                      "torch": torch.__version__, "torch_threads":
+                      torch.get_num_threads(), "parity_max_abs_db": max_diff,
+                      "batch_scaling": scaling, "load_average_1min":
+                      os.getloadavg()[0], "cuda_device": _cuda_name(args)})  # fmt: skip
+        return
+
     librosa_loop(X[:2])  # warm-up
     t_librosa = timed(lambda: librosa_loop(X), repeats=2)
     t_ours = timed(lambda: mel.transform(X))
@@ -150,7 +295,6 @@ def main() -> None:
     t_one = timed(lambda: mel.transform(X), repeats=2)
     torch.set_num_threads(threads)
     stages = stage_breakdown(X, mel)
-    audio_s = args.clips * args.seconds
 
     rows = [
         ("librosa per-clip loop", t_librosa, audio_s / t_librosa, 1.0),
@@ -181,14 +325,23 @@ def main() -> None:
         "ours_s": t_ours, "speedup": t_librosa / t_ours,
         "ours_one_thread_s": t_one, "thread_scaling": t_one / t_ours,
         "parity_max_abs_db": max_diff, "stages_s": stages,
-        "cuda_device": (
-            torch.cuda.get_device_name() if args.device.startswith("cuda") else None
-        ),
+        "batch_scaling": scaling, "load_average_1min": os.getloadavg()[0],
+        "cuda_device": _cuda_name(args),
     }  # fmt: skip
+    _write(args, result)
+
+
+def _cuda_name(args) -> str | None:
+    return torch.cuda.get_device_name() if args.device.startswith("cuda") else None
+
+
+def _write(args, result: dict) -> None:
     suffix = "" if args.device == "cpu" else f"_{args.device.replace(':', '')}"
-    out = ROOT / "benchmarks" / "results" / f"bench_frontend{suffix}.json"
+    default = ROOT / "benchmarks" / "results" / f"bench_frontend{suffix}.json"
+    out = Path(args.out) if args.out else default
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"\nwrote {out.relative_to(ROOT)}")
+    print(f"\nwrote {out}")
 
 
 if __name__ == "__main__":
