@@ -85,12 +85,16 @@ def file_problem(
     problem : Exception or None
         :class:`AudioFileNotFoundError` for a missing file,
         :class:`AudioDecodeError` for an empty or unreadable one,
-        :class:`AudioInputError` for one without frames; ``None`` if the
-        file passes.
+        :class:`AudioInputError` for a folder or a file without frames;
+        ``None`` if the file passes.
     """
     if depth not in DEPTHS:
         raise ValueError(f"depth must be one of {DEPTHS}; got {depth!r}.")
     path = os.fspath(path)
+    if os.path.isdir(path):
+        return AudioInputError(
+            f"{path!r} is a folder, not an audio file; pass the audio files in it"
+        )
     if not os.path.isfile(path):
         return AudioFileNotFoundError(f"Audio file not found: {path!r}", path)
     where = f"file {path!r}" if where is None else where

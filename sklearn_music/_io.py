@@ -292,9 +292,17 @@ def _items_from_container(X) -> list:
                 "1-D waveforms or a list of file paths; wrap a single clip as "
                 "X[np.newaxis, :]."
             )
+        hint = ""
+        if X.ndim == 3 and min(X.shape[1], X.shape[2]) <= 8:
+            axis = 1 if X.shape[1] <= X.shape[2] else 2
+            hint = (
+                " For multi-channel audio, downmix first, e.g. "
+                f"X.mean(axis={axis}) for {X.shape[axis]} channels on axis {axis}."
+            )
         raise AudioInputError(
             f"X has shape {X.shape}; expected a 2-D array (n_clips, n_samples) of "
             "mono waveforms, a list of 1-D waveforms, or a list of file paths."
+            + hint
         )
     if isinstance(X, Sequence) or hasattr(X, "__array__"):
         if hasattr(X, "__array__") and not isinstance(X, Sequence):
@@ -341,7 +349,12 @@ def check_clip_length(estimator, X, source: AudioSource, *, reset: bool) -> None
             f"X has {X.shape[1]} features, but {type(estimator).__name__} is "
             f"expecting {expected} features as input: a 2-D array holds clips of "
             f"one length, and fit saw {expected} samples per clip. Pass clips of "
-            "other lengths as a list of 1-D arrays (or file paths)."
+            "other lengths as a list of 1-D arrays (or file paths). If these "
+            "clips last as long as those of fit, check their sampling rate: "
+            f"arrays are taken to be at sr={source.sr} Hz "
+            f"({X.shape[1] / source.sr:.2f} s per clip here, "
+            f"{expected / source.sr:.2f} s in fit); resample them to "
+            f"{source.sr} Hz, or pass the files, which are resampled."
         )
 
 
@@ -423,6 +436,12 @@ def check_audio_input(
     missing = []
     for i, item in enumerate(items):
         items[i] = item = _check_item(item, i, pcm_scale)
+        if is_path(item) and os.path.isdir(item):
+            raise AudioInputError(
+                f"item {i} of X, {str(item)!r}, is a folder, not an audio file. "
+                "Pass the audio files in it instead (e.g. "
+                "sorted(pathlib.Path(folder).rglob('*.wav')))."
+            )
         if is_path(item) and not os.path.isfile(item):
             missing.append(item)
     if missing:
