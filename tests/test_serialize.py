@@ -184,3 +184,14 @@ def test_metadata_is_kept(tmp_path):
     manifest = read_manifest(path)
     assert manifest["metadata"] == {"trained_on": "x"}
     assert manifest["format_version"] == 1
+
+
+def test_recommender_with_an_audio_embedder(tmp_path, music):
+    X, y = music
+    pipe = make_music_pipeline("tzanetakis", sr=8000, random_state=0).fit(X, y)
+    rec = CosineRecommender(embedder=pipe[:-1], genre_classifier=pipe)
+    rec.fit(X, ids=[f"clip{i}" for i in range(len(X))])
+    back = _roundtrip(rec, tmp_path)
+    expected = rec.recommend(X=X[:2], n=3)
+    got = back.recommend(X=X[:2], n=3)
+    assert got["id"].tolist() == expected["id"].tolist()
