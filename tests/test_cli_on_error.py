@@ -166,3 +166,13 @@ def test_recommend_genre_refuses_unknown_folder_genres(data, model, capsys, tmp_
     )  # fmt: skip
     assert status == 2
     assert "none of the catalogue's genres (folk, jazz)" in err
+
+
+def test_predict_says_when_probabilities_are_saturated(data, model, capsys):
+    # a Gaussian mixture per class over 30 features: posteriors of 0 or 1
+    status, out, err = run(capsys, "predict", "-m", model, data / "train")
+    assert status == 0
+    probabilities = [float(line.split()[-1]) for line in out.splitlines()[1:]]
+    assert sum(p >= 0.99995 for p in probabilities) >= len(probabilities) / 2
+    assert "probabilities round to 1.0000" in err
+    assert "overconfident (Gaussian mixtures over 30 features" in err

@@ -56,6 +56,7 @@ def run(args) -> None:
         best = np.argmax(proba, axis=1)
         table["label"] = np.asarray(model.classes_)[best]
         table["probability"] = proba[np.arange(len(files)), best].round(4)
+        _note_saturated(table["probability"], bundle)
     else:
         table["label"] = model.predict(files)
     write_table(
@@ -64,4 +65,25 @@ def run(args) -> None:
         "prediction",
         force=args.force,
         inputs=inputs,
+    )
+
+
+def _note_saturated(probability, bundle) -> None:
+    """A note on stderr when most probabilities round to 1: the model's
+    posteriors are overconfident, not a certainty."""
+    import sys
+
+    saturated = int(np.sum(np.asarray(probability) >= 0.99995))
+    if len(probability) < 2 or saturated < len(probability) / 2:
+        return
+    why = (
+        " (Gaussian mixtures over 30 features give posteriors of almost exactly 0 or 1)"
+        if bundle.get("model") == "tzanetakis"
+        else ""
+    )
+    print(
+        f"note: {saturated} of {len(probability)} probabilities round to 1.0000: "
+        f"this model's probabilities are overconfident{why}, not calibrated; "
+        f"judge it by held-out accuracy (`{PROG} fit --valid-split`)",
+        file=sys.stderr,
     )
