@@ -281,14 +281,22 @@ def average_over_chunks(
                 batch = np.stack([clips[i][..., s : s + length] for i, s, _ in part])
                 for i, _, _ in part:  # memory-mapped input: drop read pages
                     release_pages(clips[i])
-                x = torch.from_numpy(np.ascontiguousarray(batch)).to(device)
-                out = forward(x).float().cpu().numpy()
-                if sums is None:
-                    sums = np.zeros((len(clips), out.shape[1]))
+                out = forward(_upload(batch, device)).float()
+                if sums is None:  # summed on the device: no per-batch sync
+                    shape = (len(clips), out.shape[1])
+                    sums = torch.zeros(shape, dtype=torch.float64, device=out.device)
                 idx = np.array([i for i, _, _ in part])
-                np.add.at(sums, idx, out)
+                sums.index_add_(0, _upload(idx, out.device), out.double())
                 np.add.at(counts, idx, 1)
-    return sums / counts[:, None]
+    return sums.cpu().numpy() / counts[:, None]
+
+
+def _upload(array: np.ndarray, device) -> torch.Tensor:
+    """``array`` on ``device``; to CUDA from pinned memory, without waiting."""
+    tensor = torch.from_numpy(np.ascontiguousarray(array))
+    if torch.device(device).type != "cuda":
+        return tensor.to(device)
+    return tensor.pin_memory().to(device, non_blocking=True)
 
 
 class ChunkDataset(torch.utils.data.Dataset):

@@ -197,3 +197,18 @@ def test_cuda_batches_are_pinned_and_crops_cut_on_the_device():
     valid = est.get_iterator(ChunkDataset(list(X), y, chunk=16, random=False))
     assert valid.pin_memory
     assert torch.backends.cudnn.benchmark is False  # restored after fit
+
+
+def test_prediction_has_no_per_batch_synchronisation(monkeypatch):
+    X, y = _data(16)
+    est = CRNNClassifier(batch_size=4, train_split=None, chunk_size=16, **TINY)
+    est.fit(X, y)
+    calls, outputs = [], []
+    for n_clips in (4, 16):  # 1 and 4 batches of chunks (or more)
+        counter = _SyncCounter(monkeypatch)
+        outputs.append(est.predict_proba(X[:n_clips]))
+        monkeypatch.undo()
+        calls.append(counter.calls)
+    assert calls[0] == calls[1]
+    np.testing.assert_allclose(outputs[1][:4], outputs[0], atol=1e-6)
+    np.testing.assert_allclose(outputs[1].sum(axis=1), 1.0, atol=1e-6)
