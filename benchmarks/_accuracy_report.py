@@ -154,13 +154,20 @@ def defaults_table(result) -> list[str]:
         for name, params in per_class.items():
             if name == "package_commit":
                 continue
-            cells = [str(params.get(k, "--")) for k in RECIPE]
+            cells = [str(params.get(k, "n/a")) for k in RECIPE]
             cells[RECIPE.index("optimizer")] = cells[RECIPE.index("optimizer")].rsplit(
                 ".", 1
             )[-1]
-            lines += [f"   * - {name}", *(f"     - {c}" for c in cells)]
+            lines += [f"   * - {name}", *(f"     - {_escape(c)}" for c in cells)]
         lines.append("")
     return lines
+
+
+def _escape(text: str) -> str:
+    """``text`` as literal reStructuredText inline content."""
+    for ch in "\\*`|_[]":
+        text = text.replace(ch, "\\" + ch)
+    return " ".join(text.split())
 
 
 def _plain(v):
@@ -207,7 +214,7 @@ def summarise(runs):
 
 def _cell(row, m, digits=3):
     if f"{m}_mean" not in row:
-        return "--"
+        return "n/a"
     if m in ("fit_s", "epoch_s", "epochs"):
         return f"{row[f'{m}_mean']:.{1 if m == 'epoch_s' else 0}f}"
     return f"{row[f'{m}_mean']:.{digits}f} ± {row[f'{m}_std']:.{digits}f}"
@@ -252,7 +259,7 @@ def table_rows(result, ablation=False, reference=None):
         cells += [_cell(row, "fit_s"), _cell(row, "epoch_s"), _cell(row, "epochs")]
         _, best = best_classical(reference or result, _size_key(row))
         main = row.get(f"{ms[0]}_mean")
-        cells.append("--" if best is None or main is None else f"{main - best:+.3f}")
+        cells.append("n/a" if best is None or main is None else f"{main - best:+.3f}")
         if row["errors"] and not row["seeds"]:
             cells[1] = "fails: " + row["errors"][0][:160]
         names = ("ROC-AUC", "PR-AUC") if multilabel else ("accuracy", "macro F1")
@@ -309,8 +316,8 @@ def write_rst(result, ablation_result=None):
                 "",
             ]
             for r in [header, *rows]:
-                lines.append("   * - " + r[0].replace("*", r"\*"))
-                lines += [f"     - {c}" for c in r[1:]]
+                lines.append("   * - " + _escape(r[0]))
+                lines += [f"     - {_escape(c)}" for c in r[1:]]
             lines.append("")
     lines += defaults_table(result)
     lines.append(
@@ -321,4 +328,4 @@ def write_rst(result, ablation_result=None):
         f"UTC at commit {env.get('git_commit')}."
     )
     TABLE.write_text("\n".join(lines) + "\n")
-    print(f"wrote {TABLE.relative_to(ROOT)}")
+    print(f"wrote {TABLE}")
