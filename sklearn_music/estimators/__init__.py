@@ -7,6 +7,8 @@ they are imported lazily, so this module does not load torch or skorch until
 one of them is used. Their ``Accelerated*`` variants train through Hugging Face
 accelerate (multi-GPU, mixed precision). :func:`estimator_class` maps an
 architecture of :data:`sklearn_music.models.ARCHITECTURES` to its estimator.
+Every architecture also has a regressor (:class:`CRNNRegressor`, ...,
+:func:`regressor_class`) for real-valued targets.
 """
 
 import importlib
@@ -27,6 +29,14 @@ _NEURAL = {
     "AcceleratedSampleCNNClassifier": "._accelerate",
     "AccelerateMusicMixin": "._accelerate",
     "MusicNet": "._base",
+    "CRNNRegressor": "._regressors",
+    "Conv2DRegressor": "._regressors",
+    "Conv1DRegressor": "._regressors",
+    "ShortChunkCNNRegressor": "._regressors",
+    "DielemanRegressor": "._regressors",
+    "SampleCNNRegressor": "._regressors",
+    "NeuralRegressorMixin": "._regressors",
+    "regressor_class": "._regressors",
     "OverTime": "._over_time",
     "over_time_frame": "._over_time",
     "load_weights": "._persistence",

@@ -18,7 +18,13 @@ import torch
 
 from ..utils import atomic_write
 
-__all__ = ["load_weights", "save_weights", "weights_header"]
+__all__ = [
+    "load_weights",
+    "restore_targets",
+    "save_weights",
+    "target_state",
+    "weights_header",
+]
 
 _FORMAT = "sklearn-music-weights/1"
 
@@ -45,7 +51,42 @@ def _estimator_classes() -> dict[str, type]:
         except ValueError:  # an architecture without an estimator of its own
             continue
         classes[cls.__name__] = cls
+    from ._regressors import REGRESSORS
+
+    classes.update((cls.__name__, cls) for cls in REGRESSORS)
     return classes
+
+
+def target_state(net) -> dict:
+    """The fitted targets of ``net`` as a model file stores them: the
+    classes and ``multilabel`` of a classifier, ``"regression"`` (names,
+    dimensions and standardisation of the targets) of a regressor."""
+    from ._regressors import NeuralRegressorMixin
+
+    if isinstance(net, NeuralRegressorMixin):
+        return {
+            "regression": {
+                "names": [str(n) for n in net.target_names_],
+                "ndim": int(net.target_ndim_),
+                "mean": [float(v) for v in net.y_mean_],
+                "scale": [float(v) for v in net.y_scale_],
+            }
+        }
+    return {"classes": net.classes_.tolist(), "multilabel": bool(net.multilabel_)}
+
+
+def restore_targets(est, data: dict) -> None:
+    """Set the fitted targets that :func:`target_state` stored in ``data``."""
+    if "regression" in data:
+        regression = data["regression"]
+        est.target_names_ = list(regression["names"])
+        est.target_ndim_ = int(regression["ndim"])
+        est.y_mean_ = np.asarray(regression["mean"], dtype=np.float64)
+        est.y_scale_ = np.asarray(regression["scale"], dtype=np.float64)
+        est.n_outputs_ = len(est.y_mean_)
+        return
+    est.classes_ = np.asarray(data["classes"])
+    est.multilabel_ = data["multilabel"]
 
 
 def weights_header(net) -> tuple[str, dict]:
@@ -74,6 +115,10 @@ def weights_header(net) -> tuple[str, dict]:
         for k, v in net.get_params(deep=False).items()
         if _plain(v) and k not in net._unsaved_params and not k.startswith("_")
     }
+    from ._regressors import NeuralRegressorMixin, regressor_class
+
+    if isinstance(net, NeuralRegressorMixin):
+        return regressor_class(net._architecture).__name__, params
     return estimator_class(net._architecture).__name__, params
 
 
@@ -103,8 +148,7 @@ def save_weights(net, path: str | os.PathLike) -> None:
         "format": _FORMAT,
         "estimator": name,
         "params": params,
-        "classes": net.classes_.tolist(),
-        "multilabel": bool(net.multilabel_),
+        **target_state(net),
         "n_features_in": getattr(net, "n_features_in_", None),
         "chunk_size": int(net.chunk_size_),
         "state_dict": state,
@@ -136,8 +180,7 @@ def load_weights(path: str | os.PathLike, *, device: str = "cpu"):
     if cls is None:
         raise ValueError(f"Unknown estimator {data['estimator']!r} in {path!r}.")
     est = cls(**data["params"], device=device)
-    est.classes_ = np.asarray(data["classes"])
-    est.multilabel_ = data["multilabel"]
+    restore_targets(est, data)
     if data["n_features_in"] is not None:
         est.n_features_in_ = data["n_features_in"]
     est.chunk_size_ = data["chunk_size"]
