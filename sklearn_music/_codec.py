@@ -163,6 +163,15 @@ class Writer:
 
         from .estimators._base import MusicNet
 
+        fitted = hasattr(est, "classes_") or hasattr(est, "y_mean_")  # regressors
+        if isinstance(est, MusicNet) and not fitted:
+            # unfitted: its parameters are all there is
+            params = {
+                key: self.encode(value, f"{where}.{key}")
+                for key, value in est.get_params(deep=False).items()
+                if not key.startswith("_")
+            }
+            return {"__params__": _class_name(type(est), where), "params": params}
         if isinstance(est, MusicNet):
             return {"__musicnet__": self._musicnet(est, where)}
         cls = type(est)
@@ -341,6 +350,12 @@ class Reader:
             return self._estimator(value)
         if "__musicnet__" in value:
             return self._musicnet(value["__musicnet__"])
+        if "__params__" in value:
+            cls = _import_class(value["__params__"])
+            params = {k: self.decode(v) for k, v in value["params"].items()}
+            if self.device is not None and "device" in params:
+                params["device"] = self.device
+            return cls(**params)
         if "__skops__" in value:
             return self._skops(value["__skops__"])
         raise ModelFileError(f"'{self.path}' holds an unknown value {sorted(value)}")

@@ -195,3 +195,33 @@ def test_recommender_with_an_audio_embedder(tmp_path, music):
     expected = rec.recommend(X=X[:2], n=3)
     got = back.recommend(X=X[:2], n=3)
     assert got["id"].tolist() == expected["id"].tolist()
+
+
+def _public_estimators():
+    from sklearn.base import BaseEstimator
+
+    classes = []
+    for name in sklearn_music.__all__:
+        obj = getattr(sklearn_music, name)
+        if isinstance(obj, type) and issubclass(obj, BaseEstimator):
+            classes.append(obj)
+    return classes
+
+
+@pytest.mark.parametrize("cls", _public_estimators(), ids=lambda c: c.__name__)
+def test_every_public_estimator_round_trips_unfitted(cls, tmp_path):
+    if cls.__name__.startswith("Accelerated"):
+        pytest.skip("needs an accelerate.Accelerator, which is not data")
+    est = cls()
+    back = _roundtrip(est, tmp_path)
+    assert type(back) is cls
+    assert repr(back.get_params(deep=False)) == repr(est.get_params(deep=False))
+
+
+def test_an_accelerator_is_refused_with_a_clear_error(tmp_path):
+    accelerate = pytest.importorskip("accelerate")
+    from sklearn_music import AcceleratedCRNNClassifier
+
+    est = AcceleratedCRNNClassifier(accelerator=accelerate.Accelerator(cpu=True))
+    with pytest.raises(TypeError, match="accelerator"):
+        sklearn_music.save(est, tmp_path / "m.skmusic")
