@@ -301,8 +301,7 @@ def _items_from_container(X) -> list:
             )
         raise AudioInputError(
             f"X has shape {X.shape}; expected a 2-D array (n_clips, n_samples) of "
-            "mono waveforms, a list of 1-D waveforms, or a list of file paths."
-            + hint
+            "mono waveforms, a list of 1-D waveforms, or a list of file paths." + hint
         )
     if isinstance(X, Sequence) or hasattr(X, "__array__"):
         if hasattr(X, "__array__") and not isinstance(X, Sequence):
