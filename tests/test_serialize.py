@@ -50,6 +50,12 @@ def test_neural_pipeline_predicts_the_same(tmp_path, music):
     net = back[-1]
     assert len(net.history_) == 1
     assert net.get_params()["max_epochs"] == 1
+    # a save_weights file (tensors only) loads through the same function
+    pipe[-1].save_weights(tmp_path / "weights.pt")
+    weights = sklearn_music.load(tmp_path / "weights.pt")
+    S = pipe[0].transform(X)
+    expected = net.predict_proba(S)
+    np.testing.assert_allclose(weights.predict_proba(S), expected, atol=1e-6)
 
 
 @pytest.mark.parametrize("algorithm", ["exact", "hnsw"])
