@@ -152,14 +152,16 @@ def defaults_table(result) -> list[str]:
                   f"(package {commit})", "   :header-rows: 1", "",
                   "   * - estimator", *(f"     - ``{k}``" for k in RECIPE)]  # fmt: skip
         for name, params in per_class.items():
-            if name == "package_commit":
-                continue
+            if not isinstance(params, dict):
+                continue  # package_commit, note
             cells = [str(params.get(k, "n/a")) for k in RECIPE]
             cells[RECIPE.index("optimizer")] = cells[RECIPE.index("optimizer")].rsplit(
                 ".", 1
             )[-1]
             lines += [f"   * - {name}", *(f"     - {_escape(c)}" for c in cells)]
         lines.append("")
+        if per_class.get("note"):
+            lines += [_escape(per_class["note"]), ""]
     return lines
 
 
