@@ -21,6 +21,10 @@ from ._presets import DEFAULTS, PRESETS
 __all__ = ["AudioTransformerMixin", "SpectrogramPlan"]
 
 
+#: seconds a transform runs before its progress bar appears at ``verbose=1``
+_PROGRESS_DELAY_S = 5.0
+
+
 class AudioTransformerMixin(TransformerMixin, BaseEstimator):
     """Base for stateless transformers that consume audio.
 
@@ -85,7 +89,9 @@ class AudioTransformerMixin(TransformerMixin, BaseEstimator):
         return self
 
     def _progress(self, total: int):
-        """A tqdm progress bar over clips, disabled unless ``verbose``."""
+        """A tqdm progress bar over clips: none with ``verbose=0``; with 1,
+        shown once the work has run for 5 s (long inputs only); with 2 or
+        more, from the start."""
         from tqdm.auto import tqdm
 
         return tqdm(
@@ -93,6 +99,7 @@ class AudioTransformerMixin(TransformerMixin, BaseEstimator):
             desc=type(self).__name__,
             unit="clip",
             disable=not self.verbose,
+            delay=0 if self.verbose >= 2 else _PROGRESS_DELAY_S,
             leave=False,
         )
 

@@ -117,8 +117,9 @@ class CQTSpectrogram(_SpectrogramTransformer):
         Clips handed to the workers at once.
     n_jobs : int, default=None
         Processes computing clips (and decoding files) in parallel.
-    verbose : int, default=0
-        Progress bar when > 0.
+    verbose : int, default=1
+        Progress bar over clips: 1 shows it once a transform has run for
+        5 s (long inputs only), 2 from the start, 0 never.
     pcm_scale : "dtype" or float, default=None
         Scale for integer sample arrays; ``None`` rejects them.
     cache_dir : str or path-like, default=None
@@ -176,7 +177,7 @@ class CQTSpectrogram(_SpectrogramTransformer):
         device="cpu",
         batch_size=16,
         n_jobs=None,
-        verbose=0,
+        verbose=1,
         pcm_scale=None,
         cache_dir=None,
     ):

@@ -107,8 +107,9 @@ class HandcraftedFeatures(AudioTransformerMixin):
     n_jobs : int, default=None
         Processes computing clips in parallel (joblib, loky backend); files
         are decoded inside the workers. ``None`` means 1, -1 all cores.
-    verbose : int, default=0
-        Show a progress bar over clips when > 0.
+    verbose : int, default=1
+        Progress bar over clips: 1 shows it once a transform has run for
+        5 s (long inputs only), 2 from the start, 0 never.
     pcm_scale : "dtype" or float, default=None
         How integer sample arrays are converted: "dtype" divides by the full
         scale of the integer type (32768 for int16), a number divides by it.
@@ -266,7 +267,7 @@ class HandcraftedFeatures(AudioTransformerMixin):
         texture_window=1.0,
         duration=None,
         n_jobs=None,
-        verbose=0,
+        verbose=1,
         pcm_scale=None,
     ):
         self.feature_set = feature_set

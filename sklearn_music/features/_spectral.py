@@ -187,8 +187,9 @@ class MelSpectrogram(_STFTTransformer):
     n_jobs : int, default=None
         Threads decoding files in parallel within a batch. ``None`` means 1,
         -1 all cores. Torch itself uses ``torch.get_num_threads()`` threads.
-    verbose : int, default=0
-        Show a progress bar over clips when > 0.
+    verbose : int, default=1
+        Progress bar over clips: 1 shows it once a transform has run for
+        5 s (long inputs only), 2 from the start, 0 never.
     pcm_scale : "dtype" or float, default=None
         How integer sample arrays are converted: "dtype" divides by the full
         scale of the integer type (32768 for int16), a number divides by it.
@@ -269,7 +270,7 @@ class MelSpectrogram(_STFTTransformer):
         device="cpu",
         batch_size=16,
         n_jobs=None,
-        verbose=0,
+        verbose=1,
         pcm_scale=None,
         cache_dir=None,
     ):
@@ -371,8 +372,9 @@ class STFTSpectrogram(_STFTTransformer):
         Clips computed together.
     n_jobs : int, default=None
         Threads decoding files in parallel.
-    verbose : int, default=0
-        Progress bar when > 0.
+    verbose : int, default=1
+        Progress bar over clips: 1 shows it once a transform has run for
+        5 s (long inputs only), 2 from the start, 0 never.
     pcm_scale : "dtype" or float, default=None
         Scale for integer sample arrays; ``None`` rejects them.
     cache_dir : str or path-like, default=None
@@ -421,7 +423,7 @@ class STFTSpectrogram(_STFTTransformer):
         device="cpu",
         batch_size=16,
         n_jobs=None,
-        verbose=0,
+        verbose=1,
         pcm_scale=None,
         cache_dir=None,
     ):

@@ -50,3 +50,24 @@ def test_verbose_zero_is_silent(data, capsys):
     X, y = data
     CRNNClassifier(**TINY, verbose=0).fit(X, y)
     assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("name", ["MelSpectrogram", "STFTSpectrogram",
+                                  "CQTSpectrogram", "HandcraftedFeatures"])  # fmt: skip
+def test_front_end_bars_appear_on_long_inputs_by_default(name, capsys, monkeypatch):
+    import sklearn_music.features as features
+    from sklearn_music.features import _base
+
+    cls = getattr(features, name)
+    assert cls().verbose == 1
+    clips = [np.random.default_rng(0).standard_normal(22050) for _ in range(2)]
+    monkeypatch.setattr(_base, "_PROGRESS_DELAY_S", 1e6)  # work shorter than it
+    cls().fit_transform(clips)
+    assert capsys.readouterr().err == ""
+    cls(verbose=2).fit_transform(clips)  # 2: from the start
+    assert name in capsys.readouterr().err
+    monkeypatch.setattr(_base, "_PROGRESS_DELAY_S", 0.0)  # as if it ran long
+    cls().fit_transform(clips)
+    assert name in capsys.readouterr().err
+    cls(verbose=0).fit_transform(clips)
+    assert capsys.readouterr().err == ""

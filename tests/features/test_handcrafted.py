@@ -275,7 +275,7 @@ def test_set_output_pandas(clips, features):
 
 
 def test_verbose_progress_bar(clips, capsys):
-    HandcraftedFeatures(verbose=1).transform(clips[:1])
+    HandcraftedFeatures(verbose=2).transform(clips[:1])  # 2: from the start
     assert "HandcraftedFeatures" in capsys.readouterr().err
 
 

@@ -215,7 +215,7 @@ def test_stateless_pickle_and_pipeline_memory(tmp_path, rng, monkeypatch):
 
 
 def test_verbose_shows_progress(rng, capsys):
-    MelSpectrogram(verbose=1, batch_size=1).fit_transform(
+    MelSpectrogram(verbose=2, batch_size=1).fit_transform(
         [rng.standard_normal(3000) for _ in range(3)]
     )
     err = capsys.readouterr().err
