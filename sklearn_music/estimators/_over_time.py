@@ -177,7 +177,8 @@ class OverTimeMixin:
     def _frame_rate(self, frame_rate):
         """Steps of the input's time axis per second."""
         if frame_rate is None:
-            frame_rate = getattr(self, "sr", None)
+            # the estimator's own frame_rate (spectrograms), else its sr
+            frame_rate = getattr(self, "frame_rate", None) or getattr(self, "sr", None)
         if frame_rate is None:
             raise ValueError(
                 f"{type(self).__name__} reads spectrograms, whose frame rate it "
@@ -221,9 +222,12 @@ class OverTimeMixin:
         """Names of the output columns: the classes (see regressors)."""
         return self.classes_
 
-    def _clip_over_time(self, clip, offset: int, starts, forward, rate: float):
+    def _clip_over_time(
+        self, clip, offset: int, starts, forward, rate: float, length=None
+    ):
         """One clip's chunks at ``starts`` (relative to ``clip``; reported
-        ``offset`` steps later) as ``(start_s, end_s, values)``."""
+        ``offset`` steps later) as ``(start_s, end_s, values)``; no chunk
+        ends after ``length`` steps (the clip before any padding)."""
         chunk = min(int(self.chunk_size_), clip.shape[-1])
         values = chunk_outputs(
             clip,
@@ -233,19 +237,28 @@ class OverTimeMixin:
             batch_size=self.batch_size,
             device=self._compute_device(),
         )
-        begin = (np.asarray(starts) + offset) / rate
-        return begin, begin + chunk / rate, values
+        begin = np.asarray(starts) + offset
+        end = begin + chunk
+        if length is not None:
+            end = np.minimum(end, offset + length)
+        return begin / rate, end / rate, values
 
     def _over_time(self, X, kind: str, hop, frame_rate, as_frame: bool):
         rate = self._frame_rate(frame_rate)
         hop_steps = self._hop_steps(hop, rate)
         forward = self._over_time_forward(kind)
         clips, lengths = self._check_X(X, reset=False)
-        self._check_min_length(lengths)
+        original = lengths
+        if hasattr(self, "_short_clips"):  # the estimator's policy for short clips
+            clips, lengths, _ = self._short_clips(X, clips, lengths, fitting=False)
+        else:
+            self._check_min_length(lengths)
         results = []
-        for clip, length in zip(clips, lengths, strict=True):
+        for clip, length, n in zip(clips, lengths, original, strict=True):
             starts = over_time_starts(int(length), int(self.chunk_size_), hop_steps)
-            begin, end, values = self._clip_over_time(clip, 0, starts, forward, rate)
+            begin, end, values = self._clip_over_time(
+                clip, 0, starts, forward, rate, length=int(n)
+            )
             columns = self._over_time_columns(kind, values.shape[1])
             results.append(OverTime(begin, end, values, columns))
         return over_time_frame(results) if as_frame else results
