@@ -40,8 +40,9 @@ cache = tempfile.mkdtemp(prefix="sklearn-music-")
 pipe = Pipeline(
     [
         ("mel", MelSpectrogram(sr=16000, n_fft=512, hop_length=256, n_mels=40)),
+        # verbose=0: no epoch table for each of the search's seven fits
         ("clf", CRNNClassifier(max_epochs=6, lr=5e-3, batch_size=16,
-                               random_state=0)),
+                               random_state=0, verbose=0)),
     ],
     memory=cache,
 )  # fmt: skip

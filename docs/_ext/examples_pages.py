@@ -3,65 +3,73 @@
 Each example is a runnable script whose module docstring (reStructuredText,
 starting with a title) introduces it, and whose ``# %%`` cells alternate
 comments (prose) and code. At ``builder-inited`` this writes
-``docs/auto_examples/<name>.rst`` for every script and an index page, so the
-docs show the examples as text and code without executing them (the test
-suite runs every example; see ``tests/test_examples.py``).
+``docs/auto_examples/<name>.rst`` for every script and an index page. Under
+each code cell the page shows what the cell printed and the figures it drew:
+the outputs of the last run of the script, which ``example_runner`` keeps in
+``docs/auto_examples/_cache/<name>/`` with the hash of the script. The test
+suite runs every example through the same runner
+(``tests/test_examples.py``), so a build after the tests reuses its outputs;
+a build without fresh outputs runs the example itself, unless
+``SKLEARN_MUSIC_DOCS_RUN_EXAMPLES=0`` (the pages then say that the outputs
+were not computed).
 """
 
 from __future__ import annotations
 
-import ast
+import os
 from pathlib import Path
+
+from example_runner import cached, run_example, script_parts
 
 OUT_DIR = "auto_examples"
 
 
-def _cells(body: str) -> list[tuple[str, str]]:
-    """Split the code after the docstring into ``(prose, code)`` cells."""
-    cells, prose, code = [], [], []
-    in_header = False
-
-    def flush():
-        text = "\n".join(code).strip("\n")
-        if prose or text:
-            cells.append(("\n".join(prose).strip(), text))
-
-    for line in body.splitlines():
-        if line.startswith("# %%"):
-            flush()
-            prose, code, in_header = [], [], True
-            continue
-        if in_header and (line.startswith("# ") or line == "#"):
-            prose.append(line[2:])
-            continue
-        in_header = False
-        code.append(line)
-    flush()
-    return cells
+def _outputs(path: Path) -> dict | None:
+    """The outputs of the script: cached if fresh, else run now (or None)."""
+    outputs = cached(path)
+    if outputs is None and os.environ.get("SKLEARN_MUSIC_DOCS_RUN_EXAMPLES") != "0":
+        outputs = run_example(path)
+    return outputs
 
 
-def example_page(path: Path) -> tuple[str, str, str]:
-    """``(title, summary, rst)`` of one example script."""
-    source = path.read_text(encoding="utf-8")
-    tree = ast.parse(source)
-    doc = ast.get_docstring(tree, clean=True) or path.stem
+def _output_lines(path: Path, cell: dict) -> list[str]:
+    out = []
+    text = cell["stdout"].rstrip()
+    if text:
+        out += [".. rubric:: Out", "", ".. code-block:: none", ""]
+        out += [f"   {line}" if line else "" for line in text.splitlines()]
+        out.append("")
+    for figure in cell["figures"]:
+        out += [f".. image:: _cache/{path.stem}/{figure}", "   :alt: "
+                f"figure drawn by this cell of {path.name}", ""]  # fmt: skip
+    return out
+
+
+def example_page(path: Path, outputs: dict | None = None) -> tuple[str, str, str]:
+    """``(title, summary, rst)`` of one example script, with its outputs."""
+    doc, cells, _ = script_parts(path)
     lines = doc.splitlines()
     title = lines[0].strip()
     paragraphs = "\n".join(lines[2:]).strip().split("\n\n")
     summary = " ".join(paragraphs[0].split()) if paragraphs else ""
-    first = tree.body[0]
-    end = first.end_lineno if isinstance(first, ast.Expr) else 0
-    body = "\n".join(source.splitlines()[end:])
     run = f"   python examples/{path.name}"
-    out = [f".. _example_{path.stem}:", "", doc, "", ".. rubric:: Run it", "",
+    # the second label is the one sphinx-gallery would give the page
+    out = [f".. _example_{path.stem}:", f".. _sphx_glr_auto_examples_{path.name}:",
+           "", doc, "", ".. rubric:: Run it", "",
            ".. code-block:: bash", "", run, ""]  # fmt: skip
-    for prose, code in _cells(body):
+    if outputs is None:
+        out += ["The printed output and the figures of this example were not "
+                "computed in this build of the documentation.", ""]  # fmt: skip
+    results = outputs["cells"] if outputs else [None] * len(cells)
+    for (prose, code), result in zip(cells, results, strict=True):
         if prose:
             out += [prose, ""]
         if code:
             out += [".. code-block:: python", ""]
             out += [f"   {line}" if line else "" for line in code.splitlines()]
             out.append("")
+        if result:
+            out += _output_lines(path, result)
     return title, summary, "\n".join(out)
 
 
@@ -71,13 +79,14 @@ def write_pages(app) -> None:
     target = docs / OUT_DIR
     target.mkdir(exist_ok=True)
     index = [".. _examples:", "", "Examples", "========", "",
-             "Runnable scripts in the repository's ``examples/`` folder. Each "
-             "runs offline on a laptop CPU in about a minute or less, on data "
-             "it generates.", "", ".. toctree::", "   :hidden:", ""]  # fmt: skip
+             "Runnable scripts in the repository's ``examples/`` folder, each "
+             "shown with what it printed and drew when it last ran. Each runs "
+             "offline on a laptop CPU, on data it generates.", "",
+             ".. toctree::", "   :hidden:", ""]  # fmt: skip
     index += [f"   {p.stem}" for p in examples]
     index.append("")
     for path in examples:
-        title, summary, rst = example_page(path)
+        title, summary, rst = example_page(path, _outputs(path))
         page = target / f"{path.stem}.rst"
         if not page.exists() or page.read_text(encoding="utf-8") != rst:
             page.write_text(rst, encoding="utf-8")
