@@ -14,7 +14,16 @@ from sklearn_music.estimators import (
 )
 from sklearn_music.models import Conv1DModule, CRNNModule, SampleCNNModule
 
-FAST = dict(max_epochs=15, lr=0.05, batch_size=8, train_split=None, random_state=0)
+FAST = dict(
+    max_epochs=15,
+    lr=0.05,
+    batch_size=8,
+    train_split=None,
+    random_state=0,
+    chunk_size=None,  # crops of the shortest clip, so that min_input_length counts
+    crops_per_clip=1,
+    verbose=0,
+)
 
 
 class UserModule(torch.nn.Module):
@@ -95,9 +104,17 @@ def test_user_module_embedding_and_minimum_length(spectrograms):
     est = CRNNClassifier(module=UserEmbedModule, **FAST).fit(S, y)
     assert est.transform(S[:3]).shape == (3, 8)
     assert est.transform(S[:3]).dtype == np.float32
-    with pytest.raises(ValueError, match="fewer than the 4 frames UserEmbedModule"):
+    # a clip shorter than the crops is padded to their length (short="pad") ...
+    assert est.predict(S[:1, :, :3]).shape == (1,)
+    # ... or refused (short="raise")
+    est.set_params(short="raise")
+    with pytest.raises(ValueError, match=r"Clip 0 of X is 0\.07 s \(3 frames\)"):
         est.predict(S[:1, :, :3])
-    with pytest.raises(ValueError, match="needs inputs of at least 4 frames"):
+    # crops shorter than the module's minimum are refused
+    with pytest.raises(
+        ValueError,
+        match=r"UserEmbedModule needs inputs of at least 0\.09 s \(4 frames\)",
+    ):
         CRNNClassifier(module=UserEmbedModule, **FAST).fit(S[:, :, :3], y)
     # a module without min_input_length takes clips of any length
     plain = CRNNClassifier(module=UserModule, **FAST).fit(S, y)
@@ -120,9 +137,7 @@ def test_user_waveform_module():
     y = np.repeat([0, 1], 8)
     X = rng.normal(size=(16, 400)).astype(np.float32)
     X[y == 1] *= 3.0
-    est = SampleCNNClassifier(
-        module=UserWaveModule, sr=16000, chunk_size=None, **FAST
-    ).fit(X, y)
+    est = SampleCNNClassifier(module=UserWaveModule, sr=16000, **FAST).fit(X, y)
     assert est.module_kwargs_ == {"n_outputs": 2}
     assert est.score(X, y) >= 0.9
 
