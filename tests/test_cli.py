@@ -289,7 +289,9 @@ def test_recommend_without_model(data, capsys):
     )  # fmt: skip
     assert status == 0
     rec = table(out)
-    assert list(rec.columns) == ["query", "rank", "id", "similarity"]
+    # a class-folder catalogue: its folder names are the genres
+    assert list(rec.columns) == ["query", "rank", "id", "similarity", "genre"]
+    assert (rec["genre"] == rec["id"].str.split("/").str[0]).all()
     assert len(rec) == 6
     first = rec[rec["query"] == str(query)]
     assert list(first["rank"]) == ["1", "2", "3"]
