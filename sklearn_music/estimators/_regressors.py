@@ -159,7 +159,7 @@ class NeuralRegressorMixin(RegressorMixin):
         """MusicNet's, with R^2 of the validation crops as the metric."""
         with self._as_outputs():
             callbacks = super()._validation_callbacks()
-        out = []
+        out, metric = [], None
         for name, callback in callbacks:
             if isinstance(callback, EpochScoring):
                 metric = name
@@ -212,10 +212,10 @@ class NeuralRegressorMixin(RegressorMixin):
 
         Returns
         -------
-        y_pred : ndarray of shape (n_clips,) or (n_clips, n_outputs)
+        y_pred : ndarray of shape (n_clips,) or (n_clips, n_outputs), float64
             One value per clip for a 1-D ``y`` in fit, else one row.
         """
-        out = self._chunked(X, embed=False)
+        out = np.asarray(self._chunked(X, embed=False), dtype=np.float64)
         return out.ravel() if self.target_ndim_ == 1 else out
 
     def predict_over_time(self, X, *, hop=None, frame_rate=None, as_frame=False):

@@ -37,6 +37,12 @@ def _set_if_known(net, **params):
     return net.set_params(**{k: v for k, v in params.items() if k in known})
 
 
+def _small(cls, **params):
+    """A fast estimator: one crop per clip and epoch, no augmentation."""
+    net = cls(**{**SMALL, **params})
+    return _set_if_known(net, crops_per_clip=1, spec_augment=False)
+
+
 @pytest.fixture(scope="module")
 def loudness():
     """Clips at gains from -20 to 0 dB; the target is the gain in dB."""
@@ -49,8 +55,8 @@ def loudness():
 
 def test_regressor_learns_a_continuous_target(loudness):
     S, gain_db, _ = loudness
-    net = Conv2DRegressor(max_epochs=12, lr=1e-2, lr_schedule=None, **SMALL)
-    _set_if_known(net, crops_per_clip=1, spec_augment=False).fit(S, gain_db)
+    net = _small(Conv2DRegressor, max_epochs=12, lr=1e-2, lr_schedule=None)
+    net.fit(S, gain_db)
     pred = net.predict(S)
     assert pred.shape == (24,) and pred.dtype.kind == "f"
     assert net.score(S, gain_db) > 0.6
@@ -65,7 +71,7 @@ def test_regressor_learns_a_continuous_target(loudness):
 def test_multi_output_names_and_over_time(loudness):
     S, gain_db, _ = loudness
     y = pd.DataFrame({"gain": gain_db, "twice": 2 * gain_db + 5})
-    net = Conv2DRegressor(max_epochs=2, **SMALL).fit(S, y)
+    net = _small(Conv2DRegressor, max_epochs=2).fit(S, y)
     assert net.n_outputs_ == 2 and net.target_names_ == ["gain", "twice"]
     assert net.predict(S).shape == (24, 2)
     S3 = S[:3, :, :48]  # two chunks side by side: their mean is predict's
@@ -81,7 +87,7 @@ def test_multi_output_names_and_over_time(loudness):
 
 def test_bad_targets_are_named(loudness):
     S, gain_db, _ = loudness
-    net = Conv2DRegressor(max_epochs=1, **SMALL)
+    net = _small(Conv2DRegressor, max_epochs=1)
     bad = gain_db.copy()
     bad[3] = np.nan
     with pytest.raises(ValueError, match="NaN"):
@@ -89,7 +95,7 @@ def test_bad_targets_are_named(loudness):
     with pytest.raises(ValueError, match="24 clips but y has 23"):
         net.fit(S, gain_db[:-1])
     with pytest.raises(ValueError, match="label_smoothing"):
-        Conv2DRegressor(label_smoothing=0.1, **SMALL).fit(S, gain_db)
+        _small(Conv2DRegressor, label_smoothing=0.1).fit(S, gain_db)
     net.fit(S, gain_db)
     with pytest.raises(ValueError, match="2 target columns"):
         net.partial_fit(S, np.c_[gain_db, gain_db])
@@ -97,8 +103,8 @@ def test_bad_targets_are_named(loudness):
 
 def test_validation_split_reports_r2(loudness):
     S, gain_db, _ = loudness
-    params = {**SMALL, "train_split": 0.25, "patience": 2}
-    net = Conv2DRegressor(max_epochs=3, **params).fit(S, gain_db)
+    net = _small(Conv2DRegressor, max_epochs=3, train_split=0.25, patience=2)
+    net.fit(S, gain_db)
     assert "valid_r2" in net.history_[-1]
     stopper = dict(net.callbacks_).get("early_stopping")
     assert stopper is None or stopper.monitor in ("valid_r2", "valid_loss")
@@ -135,7 +141,7 @@ def test_frozen_tagger_embeddings_feed_a_sklearn_regressor(loudness):
     extractor of a Ridge regression of another target."""
     S, gain_db, _ = loudness
     styles = np.repeat(["a", "b", "c"], 8)
-    tagger = Conv2DTagger(max_epochs=2, **SMALL).fit(S, styles)
+    tagger = _small(Conv2DTagger, max_epochs=2).fit(S, styles)
     before = [p.detach().clone() for p in tagger.module_.parameters()]
     transfer = make_pipeline(FrozenEstimator(tagger), Ridge(alpha=1.0))
     transfer.fit(S, gain_db)
@@ -156,7 +162,7 @@ def test_regressors_persist(loudness, tmp_path):
 
     S, gain_db, _ = loudness
     y = pd.DataFrame({"gain": gain_db, "neg": -gain_db})
-    net = Conv2DRegressor(max_epochs=1, **SMALL).fit(S, y)
+    net = _small(Conv2DRegressor, max_epochs=1).fit(S, y)
     net.save_weights(tmp_path / "reg.pt")
     again = load_weights(tmp_path / "reg.pt")
     assert type(again) is Conv2DRegressor
