@@ -48,7 +48,7 @@ S = mel.fit_transform(X)
 # %%
 # End to end: the CRNN regressor on the spectrograms.
 net = CRNNRegressor(
-    param_budget=1e5, chunk_size=S.shape[-1], max_epochs=10, lr=3e-3,
+    param_budget=1e5, chunk_size=S.shape[-1], max_epochs=6, lr=3e-3,
     train_split=None, random_state=0, verbose=0,
 )  # fmt: skip
 net.fit(S[train], bpm[train])
@@ -57,7 +57,7 @@ predictions = {"CRNNRegressor": net.predict(S[test])}
 # %%
 # Transfer: a tagger trained to tell the styles apart, frozen; its
 # embedding is the input of a ridge regression of the tempo.
-tagger = Conv2DTagger(param_budget=1e5, chunk_size=S.shape[-1], max_epochs=10,
+tagger = Conv2DTagger(param_budget=1e5, chunk_size=S.shape[-1], max_epochs=6,
                       train_split=None, random_state=0, verbose=0)  # fmt: skip
 tagger.fit(S[train], styles[train])
 transfer = make_pipeline(FrozenEstimator(tagger), RidgeCV(np.logspace(-2, 3, 12)))
