@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from ._common import PROG, check_output, write_table
-from ._inputs import model_and_audio
+from ._inputs import model_and_audio, skipped_rows, usable_audio
 from ._options import (
     add_csv_option,
     add_inputs_argument,
     add_model_file_option,
+    add_on_error_option,
     add_subcommand,
     fraction,
     positive_float,
@@ -67,6 +68,7 @@ def _configure(parser) -> None:
         help="with --over-time: seconds between chunk starts (default: one "
         "chunk length)",
     )
+    add_on_error_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -85,8 +87,11 @@ def run(args) -> None:
     if threshold is None:
         threshold = getattr(final_step(model), "threshold", 0.5)
     tags = np.asarray(bundle["classes"], dtype=object)
+    listed = files
+    files, _, skipped = usable_audio(files, on_error=args.on_error, n_jobs=args.n_jobs)
     if args.over_time:
         table = _over_time_table(model, files, args.hop)
+        table = skipped_rows(table, skipped, listed)
         write_table(table, args.csv, "chunk", force=args.force, inputs=inputs)
         return
     proba = model.predict_proba(files)
@@ -102,7 +107,8 @@ def run(args) -> None:
     for rank in range(k):
         table[f"tag_{rank + 1}"] = tags[order[:, rank]]
         table[f"p_{rank + 1}"] = proba[np.arange(len(files)), order[:, rank]].round(4)
-    write_table(pd.DataFrame(table), args.csv, "row", force=args.force, inputs=inputs)
+    table = skipped_rows(pd.DataFrame(table), skipped, listed)
+    write_table(table, args.csv, "row", force=args.force, inputs=inputs)
 
 
 def _over_time_table(model, files, hop):
