@@ -108,6 +108,18 @@ class AccelerateMusicMixin(AccelerateMixin):
     def _is_main_process(self) -> bool:
         return bool(self.accelerator.is_main_process)
 
+    def __getstate__(self):
+        # torch's LR schedulers (e.g. the default warm-up + cosine) wrap
+        # ``optimizer.step`` on the optimizer instance, only to warn when the
+        # scheduler steps first. torch's own optimizers leave that wrapper
+        # out of their pickles; accelerate's AcceleratedOptimizer does not,
+        # and the wrapper cannot be pickled. Drop it: the scheduler's
+        # callback wraps the step again when training starts again.
+        optimizer = self.__dict__.get("optimizer_")
+        if optimizer is not None:
+            vars(optimizer).pop("step", None)
+        return super().__getstate__()
+
     def __setstate__(self, state):
         # the accelerator, not `device`, decides where tensors live: load the
         # module onto the accelerator's device. Resolving device=None as
