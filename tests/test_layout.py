@@ -19,7 +19,6 @@ LAYERS = {
     "utils": 0,
     "_errors": 1,
     "_targets": 1,
-    "_model_file": 1,
     "metrics": 1,
     "models": 1,
     "_filecheck": 2,
@@ -28,14 +27,19 @@ LAYERS = {
     "features": 4,
     "estimators": 5,
     "inspection": 6,
-    "plotting": 6,
     "recommend": 6,
     "segments": 6,
+    "plotting": 7,
     "pipeline": 7,
-    "_serialize": 7,
-    "cli": 8,
-    "__main__": 9,
+    "_codec": 7,
+    "_serialize": 8,
+    "_model_file": 9,
+    "cli": 10,
+    "__main__": 11,
 }
+#: Modules that form one unit with another (they may import each other):
+#: decoding and file checking are one step of the input layer.
+SAME_UNIT = {"_decode": "_filecheck"}
 # the top-level package itself only re-exports lazily; importing its
 # ``__version__`` is allowed from anywhere
 TOP = "__init__"
@@ -54,7 +58,8 @@ def _dotted(path: Path) -> str:
 
 def _unit(dotted: str) -> str:
     parts = dotted.split(".")
-    return parts[1] if len(parts) > 1 else TOP
+    unit = parts[1] if len(parts) > 1 else TOP
+    return SAME_UNIT.get(unit, unit)
 
 
 def _imports(path: Path):

@@ -303,7 +303,7 @@ def usable_audio(files, targets=None, *, on_error: str, n_jobs=None, what="file"
 
     if on_error == "raise":
         return files, targets, pd.DataFrame({"path": [], "error": []})
-    from .. import check_audio_files
+    from .._io import check_audio_files
 
     with warnings.catch_warnings():  # the note below lists them instead
         warnings.simplefilter("ignore", UserWarning)
