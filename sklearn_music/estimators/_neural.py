@@ -306,11 +306,12 @@ class Conv1DClassifier(MusicNet):
 
 
 Conv1DClassifier.__doc__ = _doc(
-    """1-D convolutional network along time (Dieleman & Schrauwen 2014).
+    """1-D convolutional network along time, per mel band (Choi et al. 2017).
 
     Convolutions with 1x8 kernels run along time on every mel band; two fully
-    connected layers combine the bands. The "k1c2" model of Choi et al.
-    (2017), Table 1.
+    connected layers combine the bands: the "k1c2" Conv1D baseline of Choi et
+    al. (2017), Table 1. For the network of Dieleman & Schrauwen (2014), whose
+    first-layer kernels span all mel bands, see :class:`DielemanClassifier`.
 """,
     lengths=_SPEC_LENGTHS,
     features=_SPEC_FEATURES,
@@ -318,12 +319,12 @@ Conv1DClassifier.__doc__ = _doc(
     tail="""
     See Also
     --------
-    CRNNClassifier, Conv2DTagger
+    CRNNClassifier, Conv2DTagger, DielemanClassifier
 
     References
     ----------
-    .. [1] S. Dieleman and B. Schrauwen, "End-to-end learning for music audio",
-       ICASSP 2014.
+    .. [1] K. Choi, G. Fazekas, M. Sandler and K. Cho, "Convolutional
+       recurrent neural networks for music classification", ICASSP 2017.
 """,
 )
 

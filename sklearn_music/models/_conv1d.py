@@ -1,4 +1,4 @@
-"""Time-only convolutions per mel band (Dieleman & Schrauwen 2014 style)."""
+"""Time-only convolutions per mel band: the Conv1D ("k1c2") of Choi et al. 2017."""
 
 from __future__ import annotations
 
