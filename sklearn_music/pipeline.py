@@ -126,7 +126,7 @@ def make_front_end(
     duration: float | None = None,
     device: str | None = None,
     n_jobs: int | None = None,
-    verbose: int = 0,
+    verbose: int | None = None,
 ):
     """An unfitted audio front-end: a spectrogram or a handcrafted feature set.
 
@@ -155,8 +155,9 @@ def make_front_end(
         Ignored by the handcrafted features, which run on the CPU.
     n_jobs : int or None, default=None
         Parallel workers for decoding files and computing features.
-    verbose : int, default=0
-        Progress bars when positive.
+    verbose : int or None, default=None
+        Progress bars when positive, none when 0; None keeps the
+        transformer's default (a bar on long inputs).
 
     Returns
     -------
@@ -187,7 +188,9 @@ def make_front_end(
         raise ValueError(f"unknown front-end {kind!r}; the known ones are {FRONT_ENDS}")
     if kind != "mel":
         _refuse({"preset": preset, "n_mels": n_mels}, (), f"front-end {kind!r}")
-    common = dict(duration=duration, n_jobs=n_jobs, verbose=verbose)
+    common = dict(duration=duration, n_jobs=n_jobs)
+    if verbose is not None:
+        common["verbose"] = verbose
     if kind in HANDCRAFTED_FRONT_ENDS:
         return features.HandcraftedFeatures(
             feature_set=kind, sr=sr or _DEFAULT_SR, **common
@@ -216,7 +219,7 @@ def make_music_pipeline(
     device: str | None = None,
     n_jobs: int | None = None,
     random_state=None,
-    verbose: int = 0,
+    verbose: int | None = None,
 ):
     """An unfitted pipeline from audio to labels or tags, named by a key.
 
@@ -269,8 +272,9 @@ def make_music_pipeline(
         features).
     random_state : int or None, default=None
         Seed of the network (or of the Gaussian mixtures).
-    verbose : int, default=0
-        Progress bars and the epoch table when positive.
+    verbose : int or None, default=None
+        Progress bars and the epoch table when positive, none when 0; None
+        keeps the steps' defaults (the epoch table, bars on long inputs).
 
     Returns
     -------
@@ -332,12 +336,12 @@ def make_music_pipeline(
     spectrogram = "n_mels" in takes
     options = {k: given[k] for k in NETWORK_PARAMS}
     options["device"] = device
+    options["verbose"] = verbose
     if not spectrogram:
         options["sr"] = sr = sr or _DEFAULT_SR
     network = estimator_class(model)(
         **{k: v for k, v in options.items() if v is not None},
         random_state=random_state,
-        verbose=verbose,
     )
     if spectrogram:
         mel = make_front_end(

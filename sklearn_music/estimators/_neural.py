@@ -443,8 +443,13 @@ class _WaveformNet(MusicNet):
     Subclasses define ``sr`` and ``pcm_scale`` in ``__init__``.
     """
 
+    # waveform networks count time in samples at ``sr``: no ``frame_rate``
     _parameter_constraints: dict = {
-        **MusicNet._parameter_constraints,
+        **{
+            k: v
+            for k, v in MusicNet._parameter_constraints.items()
+            if k != "frame_rate"
+        },
         "sr": [Interval(Integral, 1, None, closed="left")],
         "pcm_scale": [
             None,

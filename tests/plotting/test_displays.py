@@ -210,11 +210,15 @@ def test_training_curves_from_estimator(fitted_pipeline):
     assert display.best_epoch == best
     assert display.best_lines_[0].get_xdata()[0] == best
     # the classifier logs its validation accuracy, which gets a panel; the
-    # learning rate did not change, so it gets none
+    # default warm-up + cosine schedule logs a changing learning rate, which
+    # gets one too (a constant one would get none)
     scores = [k for k in history[-1] if k in ("valid_acc", "train_acc")]
     assert scores == ["valid_acc"]
     assert sorted(display.scores) == scores
-    assert list(display.axes_) == ["loss", "score"]
+    rates = history[:, "event_lr"]
+    assert len(set(rates)) > 1
+    assert list(display.axes_) == ["loss", "score", "lr"]
+    np.testing.assert_allclose(display.lines_["lr"].get_ydata(), rates)
     for key in scores:
         np.testing.assert_allclose(display.lines_[key].get_ydata(), history[:, key])
     assert display.ax_.get_title() == "CRNNClassifier"
@@ -511,11 +515,15 @@ def test_budget_curve_labels_estimators_by_class():
     # candidates 1, 3, 5, sorted by budget
     np.testing.assert_array_equal(display.budgets[1], [1e5, 2.5e5, 5e5])
     np.testing.assert_allclose(display.mean_scores[1], [0.62, 0.65, 0.69])
-    # two settings of one class: named after their reprs, numbered if equal
+    # two settings of one class: named after their reprs
     results["param_clf"] = np.ma.array([crnn, other_crnn] * 3, dtype=object)
     display = BudgetCurveDisplay.from_cv_results(results)
     assert len(display.lines_) == 2
-    assert display.labels[1].endswith("(2)")
+    assert display.labels == ["clf=CRNNClassifier()", "clf=CRNNClassifier(lr=0.1)"]
+    # two instances whose reprs are equal too: numbered
+    results["param_clf"] = np.ma.array([crnn, CRNNClassifier()] * 3, dtype=object)
+    display = BudgetCurveDisplay.from_cv_results(results)
+    assert display.labels == ["clf=CRNNClassifier() (1)", "clf=CRNNClassifier() (2)"]
 
 
 def test_budget_curve_leaves_out_default_widths():
