@@ -29,7 +29,8 @@ class AudioTransformerMixin(TransformerMixin, BaseEstimator):
     """Base for stateless transformers that consume audio.
 
     Subclasses declare their parameters (they must include ``sr``, ``duration``,
-    ``n_jobs``, ``verbose`` and ``pcm_scale``) and implement ``transform``.
+    ``max_duration``, ``n_jobs``, ``verbose`` and ``pcm_scale``) and implement
+    ``transform``.
     ``fit`` only validates parameters and the input container: these
     transformers learn nothing, so ``transform`` also works unfitted, exactly
     like :class:`~sklearn.preprocessing.FunctionTransformer`.
@@ -37,6 +38,7 @@ class AudioTransformerMixin(TransformerMixin, BaseEstimator):
 
     _shared_constraints: dict = {
         "duration": [Interval(Real, 0, None, closed="neither"), None],
+        "max_duration": [Interval(Real, 0, None, closed="neither"), None],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
         "pcm_scale": [
@@ -60,7 +62,11 @@ class AudioTransformerMixin(TransformerMixin, BaseEstimator):
         """
         sr = self._target_sr() if sr is None else sr
         source = check_audio_input(
-            X, sr=sr, duration=self.duration, pcm_scale=self.pcm_scale
+            X,
+            sr=sr,
+            duration=self.duration,
+            pcm_scale=self.pcm_scale,
+            max_duration=self.max_duration,
         )
         if reset is not None:
             check_clip_length(self, X, source, reset=reset)

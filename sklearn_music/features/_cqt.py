@@ -8,6 +8,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
+from .._decode import MAX_DURATION
 from ._base import _SpectrogramTransformer
 from ._stft import LogParams, log_stage
 
@@ -109,6 +110,12 @@ class CQTSpectrogram(_SpectrogramTransformer):
         Gain inside "log1p". ``None``: 1.
     duration : float, default=None
         Crop or pad every clip to this many seconds.
+    max_duration : float, default=3600.0
+        Most seconds of audio one file may decode to (one hour by default,
+        a bound on memory and time); a longer file is an
+        :class:`~sklearn_music.AudioInputError` naming it, unless
+        ``duration`` reads only a part of it. ``None`` lifts the bound.
+        In-memory clips are not bounded.
     fill_value : float, default=None
         Value of padding frames; ``None`` means NaN.
     device : str, default="cpu"
@@ -173,6 +180,7 @@ class CQTSpectrogram(_SpectrogramTransformer):
         top_db=None,
         log_gain=None,
         duration=None,
+        max_duration=MAX_DURATION,
         fill_value=None,
         device="cpu",
         batch_size=16,
@@ -199,6 +207,7 @@ class CQTSpectrogram(_SpectrogramTransformer):
         self.top_db = top_db
         self.log_gain = log_gain
         self.duration = duration
+        self.max_duration = max_duration
         self.fill_value = fill_value
         self.device = device
         self.batch_size = batch_size

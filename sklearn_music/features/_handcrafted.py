@@ -15,6 +15,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._decode import MAX_DURATION
 from .._io import AudioSource
 from ._base import AudioTransformerMixin
 from ._extended import N_MFCC_EXTENDED, extended, extended_names
@@ -104,6 +105,12 @@ class HandcraftedFeatures(AudioTransformerMixin):
     duration : float, default=None
         Use only the first ``duration`` seconds of each clip; files are only
         read that far. ``None`` uses whole clips.
+    max_duration : float, default=3600.0
+        Most seconds of audio one file may decode to (one hour by default,
+        a bound on memory and time); a longer file is an
+        :class:`~sklearn_music.AudioInputError` naming it, unless
+        ``duration`` reads only a part of it. ``None`` lifts the bound.
+        In-memory clips are not bounded.
     n_jobs : int, default=None
         Processes computing clips in parallel (joblib, loky backend); files
         are decoded inside the workers. ``None`` means 1, -1 all cores.
@@ -266,6 +273,7 @@ class HandcraftedFeatures(AudioTransformerMixin):
         n_mels=None,
         texture_window=1.0,
         duration=None,
+        max_duration=MAX_DURATION,
         n_jobs=None,
         verbose=1,
         pcm_scale=None,
@@ -277,6 +285,7 @@ class HandcraftedFeatures(AudioTransformerMixin):
         self.n_mels = n_mels
         self.texture_window = texture_window
         self.duration = duration
+        self.max_duration = max_duration
         self.n_jobs = n_jobs
         self.verbose = verbose
         self.pcm_scale = pcm_scale

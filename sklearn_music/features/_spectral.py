@@ -22,6 +22,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._decode import MAX_DURATION
 from ..utils import clip_blocks, release_pages
 from ._base import _SpectrogramTransformer
 from ._cqt import CQTSpectrogram
@@ -174,6 +175,12 @@ class MelSpectrogram(_STFTTransformer):
         Crop (keep the first ``duration`` seconds) or pad every clip to this
         length, giving a fixed number of frames. Files are only read that far.
         ``None`` keeps whole clips.
+    max_duration : float, default=3600.0
+        Most seconds of audio one file may decode to (one hour by default,
+        a bound on memory and time); a longer file is an
+        :class:`~sklearn_music.AudioInputError` naming it, unless
+        ``duration`` reads only a part of it. ``None`` lifts the bound.
+        In-memory clips are not bounded.
     fill_value : float, default=None
         Value of the frames after the end of a clip shorter than the batch
         (ragged input) or than ``duration``. ``None`` uses NaN, which marks
@@ -266,6 +273,7 @@ class MelSpectrogram(_STFTTransformer):
         top_db=None,
         log_gain=None,
         duration=None,
+        max_duration=MAX_DURATION,
         fill_value=None,
         device="cpu",
         batch_size=16,
@@ -294,6 +302,7 @@ class MelSpectrogram(_STFTTransformer):
         self.top_db = top_db
         self.log_gain = log_gain
         self.duration = duration
+        self.max_duration = max_duration
         self.fill_value = fill_value
         self.device = device
         self.batch_size = batch_size
@@ -364,6 +373,12 @@ class STFTSpectrogram(_STFTTransformer):
         Gain inside "log1p". ``None``: 1.
     duration : float, default=None
         Crop or pad every clip to this many seconds.
+    max_duration : float, default=3600.0
+        Most seconds of audio one file may decode to (one hour by default,
+        a bound on memory and time); a longer file is an
+        :class:`~sklearn_music.AudioInputError` naming it, unless
+        ``duration`` reads only a part of it. ``None`` lifts the bound.
+        In-memory clips are not bounded.
     fill_value : float, default=None
         Value of padding frames; ``None`` means NaN (see :func:`frame_lengths`).
     device : str, default="cpu"
@@ -419,6 +434,7 @@ class STFTSpectrogram(_STFTTransformer):
         top_db=None,
         log_gain=None,
         duration=None,
+        max_duration=MAX_DURATION,
         fill_value=None,
         device="cpu",
         batch_size=16,
@@ -441,6 +457,7 @@ class STFTSpectrogram(_STFTTransformer):
         self.top_db = top_db
         self.log_gain = log_gain
         self.duration = duration
+        self.max_duration = max_duration
         self.fill_value = fill_value
         self.device = device
         self.batch_size = batch_size
