@@ -228,14 +228,25 @@ class AudioSource(Sequence):
         """Yield ``(indices, waveforms)`` in input order, ``batch_size`` at a time.
 
         File decoding within a batch runs on ``n_jobs`` threads (libsndfile and
-        soxr release the GIL); in-memory arrays are only validated.
+        soxr release the GIL); in-memory arrays are only validated. The joblib
+        backend is the one active in the calling thread (a Dask cluster under
+        ``joblib.parallel_backend("dask")``), even when the batches are then
+        drawn on another thread.
         """
-        from joblib import Parallel, delayed
+        from joblib import Parallel
 
-        n = len(self)
         parallel = None
         if self.has_paths and n_jobs not in (None, 1):
+            # created here, not in the generator: joblib's backend setting is
+            # per thread, and the batches may be drawn on a prefetch thread
             parallel = Parallel(n_jobs=n_jobs, prefer="threads")
+        return self._batches(batch_size, parallel)
+
+    def _batches(self, batch_size: int, parallel) -> Iterator:
+        """The generator of :meth:`iter_batches`."""
+        from joblib import delayed
+
+        n = len(self)
         for start in range(0, n, batch_size):
             idx = range(start, min(start + batch_size, n))
             if parallel is None:

@@ -97,3 +97,32 @@ def test_transform_of_files_decodes_on_the_background_thread(tmp_path, monkeypat
     monkeypatch.setattr(_io.AudioSource, "__getitem__", spy)
     np.testing.assert_allclose(mel.transform(paths), expected, atol=1e-5)
     assert threads == {"sklearn-music-prefetch"}
+
+
+def test_decoding_ahead_uses_the_callers_joblib_backend(tmp_path):
+    """joblib's backend setting is per thread: the prefetch thread decodes
+    with the backend active where ``transform`` was called (a Dask cluster
+    under ``parallel_backend("dask")``), not with joblib's default."""
+    from joblib import parallel_config, register_parallel_backend
+    from joblib._parallel_backends import ThreadingBackend
+
+    calls = []
+
+    class CountingBackend(ThreadingBackend):
+        def configure(self, *args, **kwargs):
+            calls.append(threading.current_thread().name)
+            return super().configure(*args, **kwargs)
+
+    register_parallel_backend("sklearn-music-counting", CountingBackend)
+    rng = np.random.default_rng(0)
+    paths = []
+    for i in range(4):
+        paths.append(tmp_path / f"clip{i}.wav")
+        sf.write(paths[-1], 0.1 * rng.standard_normal(8000), 22050)
+    mel = MelSpectrogram(n_mels=32, batch_size=2, n_jobs=2)
+    expected = mel.fit_transform(paths)
+    assert calls == []  # no backend set: joblib's default threads
+    with parallel_config(backend="sklearn-music-counting"):
+        got = mel.transform(paths)
+    np.testing.assert_array_equal(got, expected)
+    assert calls == ["sklearn-music-prefetch"] * 2  # one call per batch
