@@ -98,9 +98,14 @@ def test_grid_search(client, music):
         local = GridSearchCV(pipe, grid, cv=2).fit(X, y)
     finally:
         torch.set_num_threads(threads)
-    remote, n_tasks = on_dask(
-        client, lambda: GridSearchCV(pipe, grid, cv=2, n_jobs=2).fit(X, y)
-    )
+    # the refit runs here, so with one thread too
+    torch.set_num_threads(1)
+    try:
+        remote, n_tasks = on_dask(
+            client, lambda: GridSearchCV(pipe, grid, cv=2, n_jobs=2).fit(X, y)
+        )
+    finally:
+        torch.set_num_threads(threads)
     assert n_tasks >= 4  # candidates x folds (the refit runs here)
     np.testing.assert_array_equal(
         remote.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"]
