@@ -129,17 +129,9 @@ ESTIMATORS = [
 # Changes to the classifier's settings for its regressor, which must reach
 # R^2 > 0.5 on scikit-learn's toy regression (1 informative feature of 10, the
 # "clip" is those 10 values): no dropout of the tiny dense head (0.5 by default,
-# the regression fits badly under it) and, for SampleCNN, blocks whose
-# zero-padded receptive field covers the clip (one kernel-3 block then a global
-# max is translation invariant: it cannot tell which feature is informative).
+# the regression fits badly under it) and more epochs.
 _REGRESSOR_CHANGES = {
     "Conv2DTagger": dict(module__dropout=0.0, max_epochs=20),
-    "SampleCNNClassifier": dict(
-        module__dropout=0.0,
-        module__n_blocks=4,
-        module__widths=(16,) * 4,
-        max_epochs=20,
-    ),
 }
 # The regressor of every neural estimator above, with the same settings (and
 # the changes above), through the regressor checks.
