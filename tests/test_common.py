@@ -161,11 +161,26 @@ EXPECTED_FAILURES = {
 }
 
 
+#: Failures of a regressor beyond those of its classifier.
+REGRESSOR_FAILURES = {
+    "SampleCNNRegressor": {
+        "check_regressors_train": (
+            "the check's data is 10 tabular features of which one carries the "
+            "target; read as a 10-sample waveform, a network that pools over "
+            "time (global max) answers the same wherever that feature sits, so "
+            "it cannot reach R^2 > 0.5 there. SampleCNNRegressor learns real "
+            "waveform targets: tests/regression/test_regressors.py"
+        ),
+    },
+}
+
+
 def _expected_failed_checks(estimator):
     name = type(estimator).__name__
+    extra = REGRESSOR_FAILURES.get(name, {})
     if name.endswith("Regressor"):  # the reasons given for its classifier
         name = estimator_class(estimator._architecture).__name__
-    return EXPECTED_FAILURES.get(name, {})
+    return {**EXPECTED_FAILURES.get(name, {}), **extra}
 
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
