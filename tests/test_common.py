@@ -161,9 +161,25 @@ EXPECTED_FAILURES = {
 }
 
 
+_FLOAT32_SUBSET = {
+    "check_methods_subset_invariance": (
+        "predictions are float32 network outputs scaled back to the target's "
+        "units; convolutions on a batch of 20 and on its subsets round "
+        "differently (seen: 3.6e-7 absolute on values near 1.6), above the "
+        "check's 1e-7 tolerance; in eval mode no row depends on another "
+        "(batch norm uses its running statistics)"
+    ),
+}
+
 #: Failures of a regressor beyond those of its classifier.
 REGRESSOR_FAILURES = {
+    "CRNNRegressor": _FLOAT32_SUBSET,
+    "Conv2DRegressor": _FLOAT32_SUBSET,
+    "Conv1DRegressor": _FLOAT32_SUBSET,
+    "DielemanRegressor": _FLOAT32_SUBSET,
+    "ShortChunkCNNRegressor": _FLOAT32_SUBSET,
     "SampleCNNRegressor": {
+        **_FLOAT32_SUBSET,
         "check_regressors_train": (
             "the check's data is 10 tabular features of which one carries the "
             "target; read as a 10-sample waveform, a network that pools over "
