@@ -613,9 +613,15 @@ class MusicNet(
             if embed:
                 return self._unwrapped_module().embed(x)
             logits = self.module_(x)
+        return self._outputs_from_logits(logits.float())
+
+    def _outputs_from_logits(self, logits):
+        """What prediction averages over chunks: probabilities here (sigmoid
+        per tag, or softmax over classes); regressors map back to target
+        units instead."""
         if self.multilabel_:
-            return torch.sigmoid(logits.float())
-        return torch.softmax(logits.float(), dim=1)
+            return torch.sigmoid(logits)
+        return torch.softmax(logits, dim=1)
 
     def predict_proba(self, X):
         """Class (or tag) probabilities averaged over the chunks of each clip.

@@ -189,15 +189,11 @@ class NeuralRegressorMixin(RegressorMixin):
     # ------------------------------------------------------------------
     # prediction
     # ------------------------------------------------------------------
-    def _forward_chunks(self, x, embed: bool):
-        if embed:
-            return super()._forward_chunks(x, embed=True)
-        autocast = self.amp and x.device.type == "cuda"
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=autocast):
-            out = self.module_(x)
+    def _outputs_from_logits(self, out):
+        # the network predicts standardised targets: back to target units
         mean = torch.as_tensor(self.y_mean_, dtype=torch.float32, device=out.device)
         scale = torch.as_tensor(self.y_scale_, dtype=torch.float32, device=out.device)
-        return out.float() * scale + mean
+        return out * scale + mean
 
     def _output_names(self):
         return np.asarray(self.target_names_, dtype=object)
