@@ -257,10 +257,10 @@ def make_music_pipeline(
         Trainable parameters of the network, e.g. ``1e5`` (default: the
         paper's widths). Networks only, as are the next three.
     max_epochs : int or None, default=None
-        Maximum training epochs (the estimator's default is 20; early
+        Maximum training epochs (the estimator's default is 30; early
         stopping may end sooner).
     batch_size : int or None, default=None
-        Clips per batch (default 16).
+        Clips per batch (the estimator's default is 32).
     lr : float or None, default=None
         Learning rate (default 1e-3).
     device : str or None, default=None

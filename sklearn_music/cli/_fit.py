@@ -127,7 +127,7 @@ def _configure(fit) -> None:
         type=positive_int,
         default=None,
         metavar="N",
-        help="clips per batch (neural models; default 16)",
+        help="clips per batch (neural models; default 32)",
     )
     fit.add_argument(
         "--lr",
